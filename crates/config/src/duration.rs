@@ -47,7 +47,7 @@ impl fmt::Display for Duration {
             return write!(f, "{}", humantime::format_duration(self.0));
         }
         for (unit, secs) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-            if s != 0 && s % secs == 0 {
+            if s != 0 && s.is_multiple_of(secs) {
                 return write!(f, "{}{unit}", s / secs);
             }
         }
@@ -73,10 +73,14 @@ impl<'de> Deserialize<'de> for Duration {
                 v.parse().map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-                Err(E::custom(format!("{v} has no unit; write e.g. \"{v}s\" or \"{v}m\"")))
+                Err(E::custom(format!(
+                    "{v} has no unit; write e.g. \"{v}s\" or \"{v}m\""
+                )))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                Err(E::custom(format!("{v} has no unit; write e.g. \"{v}s\" or \"{v}m\"")))
+                Err(E::custom(format!(
+                    "{v} has no unit; write e.g. \"{v}s\" or \"{v}m\""
+                )))
             }
         }
         d.deserialize_any(V)
@@ -130,7 +134,9 @@ impl<'de> Deserialize<'de> for ByteSize {
                 Ok(ByteSize(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByteSize, E> {
-                u64::try_from(v).map(ByteSize).map_err(|_| E::custom("a size cannot be negative"))
+                u64::try_from(v)
+                    .map(ByteSize)
+                    .map_err(|_| E::custom("a size cannot be negative"))
             }
         }
         d.deserialize_any(V)

@@ -99,7 +99,11 @@ fn default_listen() -> String {
 
 impl Default for Server {
     fn default() -> Self {
-        Self { listen: default_listen(), api_tokens: Vec::new(), public_url: None }
+        Self {
+            listen: default_listen(),
+            api_tokens: Vec::new(),
+            public_url: None,
+        }
     }
 }
 
@@ -166,7 +170,8 @@ impl Default for Poll {
 impl Poll {
     /// The User-Agent header with the version filled in.
     pub fn user_agent(&self) -> String {
-        self.user_agent.replace("<version>", env!("CARGO_PKG_VERSION"))
+        self.user_agent
+            .replace("<version>", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -195,7 +200,11 @@ fn default_recompute() -> Duration {
 
 impl Default for Ranking {
     fn default() -> Self {
-        Self { window: default_window(), top: default_top(), recompute: default_recompute() }
+        Self {
+            window: default_window(),
+            top: default_top(),
+            recompute: default_recompute(),
+        }
     }
 }
 
@@ -343,7 +352,9 @@ fn default_timezone() -> String {
 impl Digest {
     /// The parsed time zone (validated on load).
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Europe::Amsterdam)
+        self.timezone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Amsterdam)
     }
 
     /// The parsed schedule (validated on load).
@@ -407,7 +418,8 @@ impl Config {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
+    let de =
+        toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
         let key = if key == "." { String::new() } else { key };
@@ -476,13 +488,21 @@ fn merge_env(path: &Path, text: &str, vars: &[(String, String)]) -> Result<Confi
             .iter()
             .map(|(k, _)| k)
             .find(|k| {
-                let key = k[ENV_PREFIX.len()..].to_ascii_lowercase().replace("__", ".");
+                let key = k[ENV_PREFIX.len()..]
+                    .to_ascii_lowercase()
+                    .replace("__", ".");
                 let leaf = key.rsplit('.').next().unwrap_or(&key).to_string();
                 message.contains(&key) || message.contains(&format!("`{leaf}`"))
             })
             .cloned()
             .unwrap_or_else(|| "environment".into());
-        ConfigError { file: path.to_path_buf(), key: var, line: None, column: None, message }
+        ConfigError {
+            file: path.to_path_buf(),
+            key: var,
+            line: None,
+            column: None,
+            message,
+        }
     })
 }
 

@@ -29,7 +29,10 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
     if c.server.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err((
             "server.listen".into(),
-            format!("{:?} is not an address to listen on (write e.g. \"127.0.0.1:7070\")", c.server.listen),
+            format!(
+                "{:?} is not an address to listen on (write e.g. \"127.0.0.1:7070\")",
+                c.server.listen
+            ),
         ));
     }
     if let Some(u) = &c.server.public_url {
@@ -47,11 +50,21 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
             return Err((at("name"), "must not be empty".into()));
         }
         if co.terms.is_empty() {
-            return Err((at("terms"), "a company needs at least one term to be matched by".into()));
+            return Err((
+                at("terms"),
+                "a company needs at least one term to be matched by".into(),
+            ));
         }
-        for (list, key) in [(&co.terms, "terms"), (&co.context, "context"), (&co.exclude, "exclude")] {
+        for (list, key) in [
+            (&co.terms, "terms"),
+            (&co.context, "context"),
+            (&co.exclude, "exclude"),
+        ] {
             if let Some(j) = list.iter().position(|t| t.trim().is_empty()) {
-                return Err((format!("companies[{i}].{key}[{j}]"), "must not be empty".into()));
+                return Err((
+                    format!("companies[{i}].{key}[{j}]"),
+                    "must not be empty".into(),
+                ));
             }
         }
     }
@@ -68,10 +81,13 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
             check_positive(&at("interval"), iv)?;
         }
         check_kind_keys(s).map_err(|(k, m)| (at(&k), m))?;
-        if let Some(co) = &s.company {
-            if !ids.contains(co.as_str()) {
-                return Err((at("company"), format!("{co:?} is not the id of a configured company")));
-            }
+        if let Some(co) = &s.company
+            && !ids.contains(co.as_str())
+        {
+            return Err((
+                at("company"),
+                format!("{co:?} is not the id of a configured company"),
+            ));
         }
     }
 
@@ -80,13 +96,19 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
         check_url(&at("url"), &w.url, &["http", "https"])?;
         webhook_key(&w.secret).map_err(|m| (at("secret"), m))?;
         if w.events.is_empty() {
-            return Err((at("events"), "name at least one event type (e.g. \"rank.dropped\")".into()));
+            return Err((
+                at("events"),
+                "name at least one event type (e.g. \"rank.dropped\")".into(),
+            ));
         }
         for (j, e) in w.events.iter().enumerate() {
             if !EVENT_TYPES.contains(&e.as_str()) {
                 return Err((
                     format!("webhooks[{i}].events[{j}]"),
-                    format!("unknown event type {e:?} (known: {})", EVENT_TYPES.join(", ")),
+                    format!(
+                        "unknown event type {e:?} (known: {})",
+                        EVENT_TYPES.join(", ")
+                    ),
                 ));
             }
         }
@@ -100,7 +122,10 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
         if d.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err((
                 "digest.timezone".into(),
-                format!("{:?} is not an IANA time zone (e.g. \"Europe/Amsterdam\")", d.timezone),
+                format!(
+                    "{:?} is not an IANA time zone (e.g. \"Europe/Amsterdam\")",
+                    d.timezone
+                ),
             ));
         }
         check_url("digest.smtp_url", &d.smtp_url, &["smtp", "smtps"])?;
@@ -123,8 +148,18 @@ fn check_positive(key: &str, d: crate::Duration) -> Result<(), Problem> {
 }
 
 fn check_id(key: &str, id: &str) -> Result<(), Problem> {
-    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(()) } else { Err((key.into(), format!("{id:?} is not a valid id: use only a-z, 0-9 and -"))) }
+    let ok = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            key.into(),
+            format!("{id:?} is not a valid id: use only a-z, 0-9 and -"),
+        ))
+    }
 }
 
 fn check_url(key: &str, u: &str, schemes: &[&str]) -> Result<(), Problem> {
@@ -132,7 +167,11 @@ fn check_url(key: &str, u: &str, schemes: &[&str]) -> Result<(), Problem> {
         Ok(parsed) if schemes.contains(&parsed.scheme()) && parsed.host().is_some() => Ok(()),
         Ok(parsed) => Err((
             key.into(),
-            format!("{u:?} must be a {} URL with a host (it is {}:)", schemes.join(" or "), parsed.scheme()),
+            format!(
+                "{u:?} must be a {} URL with a host (it is {}:)",
+                schemes.join(" or "),
+                parsed.scheme()
+            ),
         )),
         Err(e) => Err((key.into(), format!("{u:?} is not a URL: {e}"))),
     }
@@ -161,11 +200,16 @@ fn check_kind_keys(s: &Source) -> Result<(), Problem> {
         ("link", &s.link),
         ("next", &s.next),
     ];
-    let foreign = |key: &str| Err((key.to_string(), format!("is not a key of a {} source", s.kind)));
-    if s.kind != SourceKind::Html {
-        if let Some((k, _)) = html_keys.iter().find(|(_, v)| v.is_some()) {
-            return foreign(k);
-        }
+    let foreign = |key: &str| {
+        Err((
+            key.to_string(),
+            format!("is not a key of a {} source", s.kind),
+        ))
+    };
+    if s.kind != SourceKind::Html
+        && let Some((k, _)) = html_keys.iter().find(|(_, v)| v.is_some())
+    {
+        return foreign(k);
     }
     if s.kind != SourceKind::Mastodon {
         if !s.tags.is_empty() {
@@ -182,18 +226,25 @@ fn check_kind_keys(s: &Source) -> Result<(), Problem> {
         SourceKind::Html => {
             for (k, v) in [("item", &s.item), ("body", &s.body)] {
                 if v.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                    return Err((k.into(), "an html source needs CSS selectors for item and body".into()));
+                    return Err((
+                        k.into(),
+                        "an html source needs CSS selectors for item and body".into(),
+                    ));
                 }
             }
             for (k, v) in html_keys {
                 if let Some(sel) = v {
-                    scraper::Selector::parse(sel)
-                        .map_err(|e| (k.to_string(), format!("{sel:?} is not a CSS selector: {e}")))?;
+                    scraper::Selector::parse(sel).map_err(|e| {
+                        (k.to_string(), format!("{sel:?} is not a CSS selector: {e}"))
+                    })?;
                 }
             }
         }
         SourceKind::Mastodon if s.tags.is_empty() && s.accounts.is_empty() => {
-            return Err(("tags".into(), "a mastodon source follows at least one tag or account".into()));
+            return Err((
+                "tags".into(),
+                "a mastodon source follows at least one tag or account".into(),
+            ));
         }
         _ => {}
     }
@@ -208,14 +259,20 @@ pub(crate) fn webhook_key(secret: &str) -> Result<Vec<u8>, String> {
         .decode(b64)
         .map_err(|e| format!("the part after \"whsec_\" is not base64: {e}"))?;
     if key.len() < 16 {
-        return Err(format!("the secret is {} bytes; use at least 16 (24-64 recommended)", key.len()));
+        return Err(format!(
+            "the secret is {} bytes; use at least 16 (24-64 recommended)",
+            key.len()
+        ));
     }
     Ok(key)
 }
 
 pub(crate) fn parse_cron(s: &str) -> Result<croner::Cron, String> {
     if s.split_whitespace().count() != 5 {
-        return Err(format!("{s:?} is not a five-field cron schedule (minute hour day month weekday)"));
+        return Err(format!(
+            "{s:?} is not a five-field cron schedule (minute hour day month weekday)"
+        ));
     }
-    s.parse::<croner::Cron>().map_err(|e| format!("{s:?} is not a cron schedule: {e}"))
+    s.parse::<croner::Cron>()
+        .map_err(|e| format!("{s:?} is not a cron schedule: {e}"))
 }

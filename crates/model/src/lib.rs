@@ -60,7 +60,9 @@ impl FromStr for SourceKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown source kind {s:?} (expected feed, html, reviews or mastodon)"))
+            .ok_or_else(|| {
+                format!("unknown source kind {s:?} (expected feed, html, reviews or mastodon)")
+            })
     }
 }
 
@@ -131,7 +133,9 @@ impl FromStr for Sentiment {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown sentiment {s:?} (expected positive, negative or neutral)"))
+            .ok_or_else(|| {
+                format!("unknown sentiment {s:?} (expected positive, negative or neutral)")
+            })
     }
 }
 
