@@ -35,7 +35,11 @@ pub(crate) fn judge(
     min_places: usize,
     at: DateTime<Utc>,
 ) -> Verdict {
-    let current = Baseline { rank: entry.rank, score: entry.score, seen_at: at };
+    let current = Baseline {
+        rank: entry.rank,
+        score: entry.score,
+        seen_at: at,
+    };
     if !armed {
         // Cold start: rankings built on a half-filled index mean nothing yet,
         // so follow them without judging.
@@ -58,7 +62,10 @@ pub(crate) fn judge(
     // min_places 0 would fire on every re-rank; one place is the least that is a drop.
     let lost = (current.rank - b.rank) as usize;
     if lost >= min_places.max(1) {
-        Verdict::Fire { from: b.clone(), to: current }
+        Verdict::Fire {
+            from: b.clone(),
+            to: current,
+        }
     } else {
         Verdict::Keep
     }
@@ -73,36 +80,59 @@ mod tests {
         Entry {
             rank,
             previous_rank: None,
-            company: CompanyRef { id: "golf".into(), name: "Golf Internet".into() },
+            company: CompanyRef {
+                id: "golf".into(),
+                name: "Golf Internet".into(),
+            },
             score: 100.0 - f64::from(rank),
             score_change: None,
-            metrics: Metrics { mentions, ..Metrics::default() },
+            metrics: Metrics {
+                mentions,
+                ..Metrics::default()
+            },
             reasons: vec![],
         }
     }
 
     fn base(rank: u32) -> Baseline {
-        Baseline { rank, score: 100.0 - f64::from(rank), seen_at: Utc::now() }
+        Baseline {
+            rank,
+            score: 100.0 - f64::from(rank),
+            seen_at: Utc::now(),
+        }
     }
 
     #[test]
     fn drop_of_min_places_fires_smaller_does_not() {
         let now = Utc::now();
-        assert!(matches!(judge(Some(&base(2)), &entry(5, 9), true, 3, now), Verdict::Fire { .. }));
-        assert_eq!(judge(Some(&base(2)), &entry(4, 9), true, 3, now), Verdict::Keep);
+        assert!(matches!(
+            judge(Some(&base(2)), &entry(5, 9), true, 3, now),
+            Verdict::Fire { .. }
+        ));
+        assert_eq!(
+            judge(Some(&base(2)), &entry(4, 9), true, 3, now),
+            Verdict::Keep
+        );
     }
 
     #[test]
     fn no_data_and_unarmed_never_fire() {
         let now = Utc::now();
-        assert_eq!(judge(Some(&base(1)), &entry(9, 0), true, 3, now), Verdict::Keep);
-        assert!(matches!(judge(Some(&base(1)), &entry(9, 5), false, 3, now), Verdict::Move(b) if b.rank == 9));
+        assert_eq!(
+            judge(Some(&base(1)), &entry(9, 0), true, 3, now),
+            Verdict::Keep
+        );
+        assert!(
+            matches!(judge(Some(&base(1)), &entry(9, 5), false, 3, now), Verdict::Move(b) if b.rank == 9)
+        );
     }
 
     #[test]
     fn a_better_rank_lowers_the_baseline() {
         let now = Utc::now();
-        assert!(matches!(judge(Some(&base(4)), &entry(2, 5), true, 3, now), Verdict::Move(b) if b.rank == 2));
+        assert!(
+            matches!(judge(Some(&base(4)), &entry(2, 5), true, 3, now), Verdict::Move(b) if b.rank == 2)
+        );
         assert!(matches!(judge(None, &entry(6, 5), true, 3, now), Verdict::Move(b) if b.rank == 6));
     }
 }

@@ -134,7 +134,10 @@ pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     let tag = mac.finalize().into_bytes();
-    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(tag))
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(tag)
+    )
 }
 
 /// A configured webhook with what delivery needs.
@@ -194,7 +197,11 @@ impl Alerts {
         let hooks = config
             .webhooks
             .iter()
-            .map(|w| Hook { key: hook_key(w), config: w.clone(), signing_key: w.key() })
+            .map(|w| Hook {
+                key: hook_key(w),
+                config: w.clone(),
+                signing_key: w.key(),
+            })
             .collect();
         Alerts {
             store,
@@ -212,7 +219,11 @@ impl Alerts {
     /// being the one made when the event is queued (for tests and tuning).
     /// An empty schedule is taken as a single immediate attempt.
     pub fn with_retry_schedule(mut self, schedule: Vec<Duration>) -> Alerts {
-        self.schedule = if schedule.is_empty() { vec![Duration::ZERO] } else { schedule };
+        self.schedule = if schedule.is_empty() {
+            vec![Duration::ZERO]
+        } else {
+            schedule
+        };
         self
     }
 
@@ -247,7 +258,13 @@ impl Alerts {
                 .collect();
             for entry in &ranking.entries {
                 let key = format!("{prefix}{}", entry.company.id);
-                match judge(baselines.get(&entry.company.id), entry, armed, hook.config.min_places, at) {
+                match judge(
+                    baselines.get(&entry.company.id),
+                    entry,
+                    armed,
+                    hook.config.min_places,
+                    at,
+                ) {
                     Verdict::Keep => {}
                     Verdict::Move(b) => self.store.put(Table::Alerts, &key, &b)?,
                     Verdict::Fire { from, to } => {
@@ -311,7 +328,11 @@ impl Alerts {
                 .buffer_unordered(PER_WEBHOOK_CONCURRENCY)
                 .collect::<Vec<Outcome>>()
         });
-        for outcome in futures_util::future::join_all(lanes).await.into_iter().flatten() {
+        for outcome in futures_util::future::join_all(lanes)
+            .await
+            .into_iter()
+            .flatten()
+        {
             report.due += 1;
             match outcome {
                 Outcome::Delivered => report.delivered += 1,
@@ -339,7 +360,10 @@ impl Alerts {
                 }
             }
             let idle = match self.next_due().await {
-                Some(t) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_IDLE),
+                Some(t) => (t - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(MAX_IDLE),
                 None => MAX_IDLE,
             };
             tokio::select! {
@@ -354,7 +378,10 @@ impl Alerts {
     }
 
     fn is_disabled(&self, key: &str) -> bool {
-        self.disabled.lock().map(|d| d.contains(key)).unwrap_or(false)
+        self.disabled
+            .lock()
+            .map(|d| d.contains(key))
+            .unwrap_or(false)
     }
 
     fn dropped_event(&self, entry: &Entry, from: &Baseline, at: DateTime<Utc>) -> Event {
@@ -367,7 +394,12 @@ impl Alerts {
             "reasons": entry.reasons,
             "url": format!("{}/companies/{}", self.base_url, entry.company.id),
         });
-        Event { id: new_id("evt"), kind: RANK_DROPPED.into(), timestamp: at, data }
+        Event {
+            id: new_id("evt"),
+            kind: RANK_DROPPED.into(),
+            timestamp: at,
+            data,
+        }
     }
 
     /// Runs a blocking store call off the async threads.
@@ -382,7 +414,9 @@ impl Alerts {
     }
 
     async fn outbox(&self) -> Result<Vec<Delivery>, StoreError> {
-        let entries = self.with_store(|s| s.range::<Delivery>(Table::Outbox, None, None)).await?;
+        let entries = self
+            .with_store(|s| s.range::<Delivery>(Table::Outbox, None, None))
+            .await?;
         Ok(entries.into_iter().map(|(_, d)| d).collect())
     }
 
@@ -393,7 +427,10 @@ impl Alerts {
 
     async fn remove(&self, id: &str) {
         let key = id.to_string();
-        if let Err(e) = self.with_store(move |s| s.delete(Table::Outbox, &key)).await {
+        if let Err(e) = self
+            .with_store(move |s| s.delete(Table::Outbox, &key))
+            .await
+        {
             tracing::error!(webhook_id = %id, error = %e, "cannot remove a webhook delivery from the outbox");
         }
     }
@@ -460,13 +497,17 @@ impl Alerts {
         if let Some(asked) = retry_after {
             delay = delay.max(asked.min(MAX_RETRY_AFTER));
         }
-        d.next_attempt_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+        d.next_attempt_at =
+            Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
         tracing::warn!(
             webhook = %hook.config.url, webhook_id = %d.id, attempt = d.attempts, error = %error,
             retry_in = ?delay, "webhook delivery failed; will retry"
         );
         let id = d.id.clone();
-        if let Err(e) = self.with_store(move |s| s.put(Table::Outbox, &id, &d)).await {
+        if let Err(e) = self
+            .with_store(move |s| s.put(Table::Outbox, &id, &d))
+            .await
+        {
             tracing::error!(error = %e, "cannot reschedule a webhook delivery");
         }
         Outcome::Retrying
@@ -537,7 +578,9 @@ fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -560,7 +603,9 @@ fn render_body(event: &Event, format: WebhookFormat) -> Result<String, serde_jso
             "timestamp": event.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "data": event.data,
         })),
-        WebhookFormat::Slack => serde_json::to_string(&serde_json::json!({ "text": slack_text(event) })),
+        WebhookFormat::Slack => {
+            serde_json::to_string(&serde_json::json!({ "text": slack_text(event) }))
+        }
     }
 }
 
@@ -576,7 +621,12 @@ fn slack_text(event: &Event) -> String {
         d["previous_score"].as_f64().unwrap_or(0.0),
         d["score"].as_f64().unwrap_or(0.0),
     );
-    let reasons: Vec<&str> = d["reasons"].as_array().into_iter().flatten().filter_map(|r| r.as_str()).collect();
+    let reasons: Vec<&str> = d["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_str())
+        .collect();
     if !reasons.is_empty() {
         text.push_str(" Why: ");
         text.push_str(&slack_escape(&reasons.join("; ")));
@@ -590,7 +640,9 @@ fn slack_text(event: &Event) -> String {
 
 /// Slack's mrkdwn treats these three as control characters.
 fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -599,9 +651,17 @@ mod tests {
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Sun, 22 Nov 2026 08:01:00 GMT", now), Some(Duration::from_secs(60)));
+        let now = DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 08:01:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -619,9 +679,15 @@ mod tests {
             }),
         };
         let t = slack_text(&event);
-        assert!(t.starts_with("*Golf &lt;Internet&gt;* dropped from #2 to #7"), "{t}");
+        assert!(
+            t.starts_with("*Golf &lt;Internet&gt;* dropped from #2 to #7"),
+            "{t}"
+        );
         assert!(t.contains("(score 64.5 → 38.0)"), "{t}");
         assert!(t.contains("'storing' &amp; 'wifi'"), "{t}");
-        assert!(t.ends_with("<http://127.0.0.1:7070/companies/golf|Details>"), "{t}");
+        assert!(
+            t.ends_with("<http://127.0.0.1:7070/companies/golf|Details>"),
+            "{t}"
+        );
     }
 }

@@ -1,0 +1,259 @@
+//! When `rank.dropped` fires, on constructed rankings over a real store.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{config, ranking, webhook};
+use repmon_alerts::Alerts;
+use repmon_store::{Store, Table};
+use std::sync::Arc;
+
+fn setup(webhooks: &str) -> (tempfile::TempDir, Arc<Store>, Alerts) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let alerts = Alerts::new(store.clone(), &config(webhooks));
+    (dir, store, alerts)
+}
+
+fn outbox_len(store: &Store) -> usize {
+    store
+        .range::<serde_json::Value>(Table::Outbox, None, None)
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn fires_once_per_drop_and_again_after_recovering() {
+    let (_dir, store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 3, ""));
+    let t0 = Utc::now();
+    let at = |m: i64| t0 + Duration::minutes(m);
+
+    assert!(
+        alerts
+            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(0)), true)
+            .unwrap()
+            .is_empty()
+    );
+
+    // a loses three places: one event, against its best rank.
+    let events = alerts
+        .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(5)), true)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e.kind, "rank.dropped");
+    assert_eq!(e.timestamp, at(5));
+    assert!(e.id.starts_with("evt_"));
+    assert_eq!(
+        e.data["company"],
+        serde_json::json!({"id": "a", "name": "Company A"})
+    );
+    assert_eq!(e.data["previous_rank"], 1);
+    assert_eq!(e.data["rank"], 4);
+    assert_eq!(e.data["previous_score"], 90.0);
+    assert_eq!(e.data["score"], 60.0);
+    assert_eq!(
+        e.data["reasons"][0],
+        "sentiment of a moved: mentions on forums about 'storing'"
+    );
+    assert_eq!(e.data["url"], "https://repmon.example.org/companies/a");
+    assert_eq!(outbox_len(&store), 1);
+
+    // The same table again, and neighbours swapping one place: nothing new.
+    assert!(
+        alerts
+            .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(10)), true)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        alerts
+            .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(15)), true)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        alerts
+            .observe(&ranking(&["c", "b", "d", "a", "e"], &[], at(20)), true)
+            .unwrap()
+            .is_empty()
+    );
+
+    // a climbs back to the top, then falls again: a second event.
+    assert!(
+        alerts
+            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(25)), true)
+            .unwrap()
+            .is_empty()
+    );
+    let again = alerts
+        .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(30)), true)
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (
+            again[0].data["previous_rank"].as_u64(),
+            again[0].data["rank"].as_u64()
+        ),
+        (Some(1), Some(5))
+    );
+    assert_ne!(again[0].id, e.id);
+    assert_eq!(outbox_len(&store), 2);
+}
+
+#[test]
+fn a_slow_slide_fires_once_per_min_places_lost() {
+    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
+    let t0 = Utc::now();
+    let steps: [&[&str]; 5] = [
+        &["a", "b", "c", "d", "e"],
+        &["b", "a", "c", "d", "e"], // a: 2 (lost 1)
+        &["b", "c", "a", "d", "e"], // a: 3 (lost 2): fires
+        &["b", "c", "d", "a", "e"], // a: 4 (lost 1 since the alert)
+        &["b", "c", "d", "e", "a"], // a: 5 (lost 2 since the alert): fires
+    ];
+    let fired: Vec<usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, order)| {
+            alerts
+                .observe(&ranking(order, &[], t0 + Duration::minutes(i as i64)), true)
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(fired, [0, 0, 1, 0, 1]);
+}
+
+#[test]
+fn cold_start_raises_nothing_and_moves_the_baseline() {
+    let (_dir, store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 3, ""));
+    let t0 = Utc::now();
+    // While the index fills, tables jump around; nothing may fire.
+    assert!(
+        alerts
+            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), false)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        alerts
+            .observe(
+                &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Duration::minutes(1)),
+                false
+            )
+            .unwrap()
+            .is_empty()
+    );
+    // Armed, the table as it stood at the end of the cold start is the baseline.
+    assert!(
+        alerts
+            .observe(
+                &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Duration::minutes(2)),
+                true
+            )
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(outbox_len(&store), 0);
+    // b fell from 1 to 4 after arming: that fires.
+    let events = alerts
+        .observe(
+            &ranking(&["c", "d", "e", "b", "a"], &[], t0 + Duration::minutes(3)),
+            true,
+        )
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data["company"]["id"], "b");
+}
+
+#[test]
+fn a_company_without_mentions_in_the_window_raises_nothing() {
+    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
+    let t0 = Utc::now();
+    alerts
+        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
+        .unwrap();
+    let events = alerts
+        .observe(
+            &ranking(
+                &["b", "c", "d", "e", "a"],
+                &["a"],
+                t0 + Duration::minutes(1),
+            ),
+            true,
+        )
+        .unwrap();
+    assert!(events.is_empty(), "{events:?}");
+}
+
+#[test]
+fn each_webhook_has_its_own_threshold_and_baseline() {
+    let hooks = [
+        webhook("http://127.0.0.1:9/two", 2, ""),
+        webhook("http://127.0.0.1:9/four", 4, ""),
+    ]
+    .concat();
+    let (_dir, store, alerts) = setup(&hooks);
+    let t0 = Utc::now();
+    alerts
+        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
+        .unwrap();
+    let events = alerts
+        .observe(
+            &ranking(&["b", "c", "a", "d", "e"], &[], t0 + Duration::minutes(1)),
+            true,
+        )
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "only the webhook with min_places = 2 fires"
+    );
+    let events = alerts
+        .observe(
+            &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Duration::minutes(2)),
+            true,
+        )
+        .unwrap();
+    // min_places 2: a lost 2 more since its alert; min_places 4: a lost 4 since the start.
+    assert_eq!(events.len(), 2);
+    assert_eq!(outbox_len(&store), 3);
+}
+
+#[test]
+fn baselines_and_the_outbox_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&webhook("http://127.0.0.1:9/hook", 3, ""));
+    let t0 = Utc::now();
+    {
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let alerts = Alerts::new(store.clone(), &cfg);
+        alerts
+            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
+            .unwrap();
+        assert_eq!(
+            alerts
+                .observe(
+                    &ranking(&["b", "c", "d", "a", "e"], &[], t0 + Duration::minutes(1)),
+                    true
+                )
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let alerts = Alerts::new(store.clone(), &cfg);
+    assert_eq!(outbox_len(&store), 1);
+    // The drop was already told; the restarted daemon does not tell it again.
+    assert!(
+        alerts
+            .observe(
+                &ranking(&["b", "c", "d", "a", "e"], &[], t0 + Duration::minutes(2)),
+                true
+            )
+            .unwrap()
+            .is_empty()
+    );
+}
