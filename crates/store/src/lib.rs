@@ -15,10 +15,24 @@
 //!
 //! All methods block; call them from `spawn_blocking` in async code.
 
+mod index;
+mod state;
+mod text;
+
 use chrono::{DateTime, Utc};
-use repmon_model::{Mention, Sentiment, SourceKind};
+use redb::ReadableDatabase;
+use repmon_model::{Document, Mention, Sentiment, SourceKind};
 use serde::{Serialize, de::DeserializeOwned};
+use std::collections::HashMap;
+use std::ops::Bound;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, RwLock};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -103,65 +117,490 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
 }
 
+/// How much memory the one index writer may fill before it writes a segment.
+const WRITER_MEMORY: usize = 50_000_000;
+/// Body length kept in the state store's compact records.
+const COMPACT_BODY_CHARS: usize = 400;
+/// Length of a snippet in chars.
+const SNIPPET_CHARS: usize = 200;
+/// The most hits one search page returns.
+pub const MAX_LIMIT: usize = 500;
+
 /// The index and the state store of one data directory.
 pub struct Store {
-    _private: (),
+    index: Index,
+    fields: index::Fields,
+    reader: IndexReader,
+    /// One writer for the store's life (tantivy allows one per index); `None`
+    /// only while a failed writer is being replaced.
+    writer: Mutex<Option<IndexWriter>>,
+    parser: QueryParser,
+    db: redb::Database,
+    /// Per company id: the names to highlight in snippets without query words.
+    company_terms: RwLock<HashMap<String, Vec<String>>>,
+}
+
+fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(format!("{what} {}: {e}", path.display()))
+}
+
+fn in_use(data_dir: &Path, lock: &Path) -> StoreError {
+    StoreError::Io(format!(
+        "{} is in use by another repmon process (lock held on {})",
+        data_dir.display(),
+        lock.display()
+    ))
+}
+
+/// A tantivy error as the user should read it: disk trouble is `Io`.
+fn tantivy_err(e: tantivy::TantivyError) -> StoreError {
+    match e {
+        tantivy::TantivyError::IoError(io) => StoreError::Io(format!("index: {io}")),
+        e => StoreError::Index(e.to_string()),
+    }
 }
 
 impl Store {
     /// Opens (creating if missing) the index and state store under `data_dir`.
     /// Fails with a clear [`StoreError::Io`] when another process holds it.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        let _ = data_dir;
-        todo!()
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| io_err("cannot create data directory", data_dir, e))?;
+        // The state store first: its file lock is what tells two repmon
+        // processes on one data directory apart.
+        let state_path = data_dir.join("state.redb");
+        let db = match redb::Database::create(&state_path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(in_use(data_dir, &state_path));
+            }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
+                return Err(io_err("cannot open state store", &state_path, e));
+            }
+            Err(e) => return Err(StoreError::State(format!("{}: {e}", state_path.display()))),
+        };
+        state::create_tables(&db)?;
+
+        let index_path = data_dir.join("index");
+        std::fs::create_dir_all(&index_path)
+            .map_err(|e| io_err("cannot create index directory", &index_path, e))?;
+        let dir = MmapDirectory::open(&index_path)
+            .map_err(|e| io_err("cannot open index", &index_path, e))?;
+        let (schema, fields) = index::schema();
+        let index = Index::open_or_create(dir, schema).map_err(|e| match e {
+            tantivy::TantivyError::SchemaError(m) => StoreError::Index(format!(
+                "{}: the index was written by another repmon version ({m}); move it away to rebuild",
+                index_path.display()
+            )),
+            e => tantivy_err(e),
+        })?;
+        index::register_tokenizers(&index);
+        let writer = index.writer(WRITER_MEMORY).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => {
+                in_use(data_dir, &index_path.join(".tantivy-writer.lock"))
+            }
+            e => tantivy_err(e),
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_err)?;
+        let mut parser = QueryParser::for_index(&index, vec![fields.title, fields.body]);
+        // AND by default: a monitoring analyst narrows ("storing wifi" = both
+        // words); OR stays available by writing it.
+        parser.set_conjunction_by_default();
+        Ok(Store {
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(Some(writer)),
+            parser,
+            db,
+            company_terms: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Tells the store each company's names (id → terms), so snippets of
+    /// searches without words highlight the names instead of the ids.
+    pub fn set_company_terms(&self, terms: HashMap<String, Vec<String>>) {
+        let mut guard = self
+            .company_terms
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = terms;
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Option<IndexWriter>> {
+        // A panic elsewhere while holding the lock leaves the writer usable.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Stores a batch of mentions in one commit: new documents are added,
     /// changed ones replace their earlier version, unchanged ones are skipped.
     pub fn write_mentions(&self, batch: &[Mention]) -> Result<WriteStats> {
-        let _ = batch;
-        todo!()
+        let mut stats = WriteStats::default();
+        if batch.is_empty() {
+            return Ok(stats);
+        }
+        // Held for the whole batch: the "unchanged" check and both commits
+        // must not interleave with another batch.
+        let mut guard = self.writer();
+
+        // A document seen twice in one batch counts once: its last version.
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+        for (i, m) in batch.iter().enumerate() {
+            last.insert(m.doc.id.as_str(), i);
+        }
+        let todo: Vec<&Mention> = batch
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| last[m.doc.id.as_str()] == *i)
+            .map(|(_, m)| m)
+            .collect();
+        let known = state::lookup_ids(&self.db, todo.iter().map(|m| m.doc.id.as_str()))?;
+
+        struct Change<'a> {
+            mention: &'a Mention,
+            hash: u64,
+            old_key: Option<String>,
+        }
+        let mut changes: Vec<Change> = Vec::with_capacity(todo.len());
+        for (m, old) in todo.into_iter().zip(known) {
+            let hash = text::content_hash(m);
+            match old {
+                Some(old) if old.hash == hash => stats.unchanged += 1,
+                Some(old) => {
+                    stats.updated += 1;
+                    changes.push(Change {
+                        mention: m,
+                        hash,
+                        old_key: Some(old.time_key),
+                    });
+                }
+                None => {
+                    stats.added += 1;
+                    changes.push(Change {
+                        mention: m,
+                        hash,
+                        old_key: None,
+                    });
+                }
+            }
+        }
+        if changes.is_empty() {
+            return Ok(stats);
+        }
+
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| StoreError::Index("the index writer could not be restarted".into()))?;
+        let mut indexed = Ok(());
+        for c in &changes {
+            let json =
+                serde_json::to_vec(c.mention).map_err(|e| StoreError::Index(e.to_string()))?;
+            writer.delete_term(Term::from_field_text(self.fields.id, &c.mention.doc.id));
+            if let Err(e) = writer.add_document(index::document(&self.fields, c.mention, &json)) {
+                indexed = Err(e);
+                break;
+            }
+        }
+        let committed = indexed.and_then(|()| writer.commit());
+        if let Err(e) = committed {
+            self.recover_writer(&mut guard);
+            return Err(tantivy_err(e));
+        }
+        self.reader.reload().map_err(tantivy_err)?;
+
+        // The index holds the batch now; the state store follows. A crash in
+        // between is repaired by ingesting the batch again (it is idempotent).
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        {
+            let mut records = tx.open_table(state::MENTIONS).map_err(state::state_err)?;
+            let mut ids = tx
+                .open_table(state::MENTION_IDS)
+                .map_err(state::state_err)?;
+            let mut key = String::new();
+            let mut id_value = Vec::new();
+            for c in &changes {
+                let d = &c.mention.doc;
+                if let Some(old) = &c.old_key {
+                    key.clear();
+                    key.push_str(old);
+                    key.push('\0');
+                    key.push_str(&d.id);
+                    records.remove(key.as_str()).map_err(state::state_err)?;
+                }
+                let tk = time_key(d.published);
+                key.clear();
+                key.push_str(&tk);
+                key.push('\0');
+                key.push_str(&d.id);
+                let record = compact_json(c.mention)?;
+                records
+                    .insert(key.as_str(), record.as_slice())
+                    .map_err(state::state_err)?;
+                state::encode_id(c.hash, &tk, &mut id_value);
+                ids.insert(d.id.as_str(), id_value.as_slice())
+                    .map_err(state::state_err)?;
+            }
+        }
+        tx.commit().map_err(state::state_err)?;
+        Ok(stats)
+    }
+
+    /// After a failed commit: drop what the batch left pending, or, when the
+    /// writer itself broke (e.g. disk full in an indexing thread), start a
+    /// new one so the next batch can succeed once the cause is gone.
+    fn recover_writer(&self, guard: &mut MutexGuard<'_, Option<IndexWriter>>) {
+        if let Some(w) = guard.as_mut()
+            && w.rollback().is_ok()
+        {
+            return;
+        }
+        // The old writer must be gone (its lock released) before a new one opens.
+        drop(guard.take());
+        match self.index.writer(WRITER_MEMORY) {
+            Ok(w) => **guard = Some(w),
+            Err(e) => tracing::error!("cannot restart the index writer: {e}"),
+        }
     }
 
     /// The stored mention of a document, if any.
     pub fn mention(&self, doc_id: &str) -> Result<Option<Mention>> {
-        let _ = doc_id;
-        todo!()
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.id, doc_id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .map_err(tantivy_err)?;
+        match top.first() {
+            Some((_, addr)) => {
+                let doc: TantivyDocument = searcher.doc(*addr).map_err(tantivy_err)?;
+                self.decode_hit(&doc).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn decode_hit(&self, doc: &TantivyDocument) -> Result<Mention> {
+        let bytes = doc
+            .get_first(self.fields.mention)
+            .and_then(|v| v.as_bytes())
+            .ok_or_else(|| StoreError::Index("a stored document lacks its mention".into()))?;
+        serde_json::from_slice(bytes)
+            .map_err(|e| StoreError::Index(format!("a stored mention is unreadable: {e}")))
     }
 
     /// Mentions published in `[from, to)`, oldest first, from the state
     /// store's compact records (bodies cut to a few hundred characters).
     pub fn mentions_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Mention>> {
-        let _ = (from, to);
-        todo!()
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        let (lo, hi) = (time_key(from), time_key(to));
+        let tx = self.db.begin_read().map_err(state::state_err)?;
+        let table = tx.open_table(state::MENTIONS).map_err(state::state_err)?;
+        let mut out = Vec::new();
+        for entry in table
+            .range(lo.as_str()..hi.as_str())
+            .map_err(state::state_err)?
+        {
+            let (k, v) = entry.map_err(state::state_err)?;
+            match serde_json::from_slice::<Mention>(v.value()) {
+                Ok(m) => out.push(m),
+                // One unreadable record must not hide the window's others.
+                Err(e) => tracing::warn!("skipping unreadable mention record {:?}: {e}", k.value()),
+            }
+        }
+        Ok(out)
     }
 
     /// How many documents are stored.
     pub fn mention_count(&self) -> Result<u64> {
-        todo!()
+        Ok(self.reader.searcher().num_docs())
     }
 
     /// Full-text search with filters; a malformed `q` is [`StoreError::Query`].
+    ///
+    /// Words in `q` are combined with AND unless OR is written; `since` is
+    /// inclusive and so is `until`. `limit` is clamped to `1..=500`.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
-        let _ = query;
-        todo!()
+        let f = &self.fields;
+        let user = self.parse(&query.q)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(u) = &user {
+            clauses.push((Occur::Must, u.box_clone()));
+        }
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &value.to_lowercase()),
+                IndexRecordOption::Basic,
+            ))
+        };
+        match (&query.company, query.sentiment) {
+            (Some(c), Some(s)) => {
+                clauses.push((Occur::Must, term(f.company_sentiment, &format!("{c}:{s}"))))
+            }
+            (Some(c), None) => clauses.push((Occur::Must, term(f.company, c))),
+            (None, Some(s)) => clauses.push((Occur::Must, term(f.sentiment, s.as_str()))),
+            (None, None) => {}
+        }
+        if let Some(s) = &query.source {
+            clauses.push((Occur::Must, term(f.source, s)));
+        }
+        if let Some(k) = query.kind {
+            clauses.push((Occur::Must, term(f.kind, k.as_str())));
+        }
+        if query.since.is_some() || query.until.is_some() {
+            let bound = |t: Option<DateTime<Utc>>, inclusive: fn(Term) -> Bound<Term>| match t {
+                Some(t) => inclusive(Term::from_field_date(f.published, index::to_date(t))),
+                None => Bound::Unbounded,
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(query.since, Bound::Included),
+                    bound(query.until, Bound::Included),
+                )),
+            ));
+        }
+        let combined: Box<dyn Query> = match clauses.len() {
+            0 => Box::new(AllQuery),
+            1 => clauses
+                .pop()
+                .map(|(_, q)| q)
+                .unwrap_or_else(|| Box::new(AllQuery)),
+            _ => Box::new(BooleanQuery::new(clauses)),
+        };
+
+        let limit = query.limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(limit)
+            .and_offset(query.offset)
+            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
+        let (total, docs) = searcher
+            .search(&*combined, &(Count, top))
+            .map_err(tantivy_err)?;
+
+        let generator = match &user {
+            Some(u) => {
+                let mut g =
+                    SnippetGenerator::create(&searcher, &**u, f.body).map_err(tantivy_err)?;
+                g.set_max_num_chars(SNIPPET_CHARS);
+                Some(g)
+            }
+            None => None,
+        };
+        let names = self.company_terms.read().unwrap_or_else(|p| p.into_inner());
+        let mut hits = Vec::with_capacity(docs.len());
+        for (_, addr) in docs {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(tantivy_err)?;
+            let mention = self.decode_hit(&doc)?;
+            let snippet = generator
+                .as_ref()
+                .map(|g| g.snippet(&mention.doc.body))
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_html())
+                .unwrap_or_else(|| {
+                    let mut terms: Vec<&str> = Vec::new();
+                    for c in &mention.companies {
+                        match names.get(&c.company) {
+                            Some(t) if !t.is_empty() => terms.extend(t.iter().map(String::as_str)),
+                            _ => terms.push(&c.company),
+                        }
+                    }
+                    text::company_snippet(&mention.doc.body, &terms, SNIPPET_CHARS)
+                });
+            hits.push(SearchHit { mention, snippet });
+        }
+        Ok(SearchPage { total, hits })
+    }
+
+    /// The parsed full-text part of a search; `None` when there is none.
+    fn parse(&self, q: &str) -> Result<Option<Box<dyn Query>>> {
+        let q = q.trim();
+        if q.is_empty() || q == "*" {
+            return Ok(None);
+        }
+        match self.parser.parse_query(q) {
+            Ok(parsed) => Ok(Some(complete_negations(parsed))),
+            // "-spam" or "NOT spam" alone means: everything but spam.
+            Err(tantivy::query::QueryParserError::AllButQueryForbidden) => {
+                let negated = self.parser.parse_query(&format!("* AND ({q})"));
+                negated
+                    .map(|p| Some(complete_negations(p)))
+                    .map_err(|e| StoreError::Query(e.to_string()))
+            }
+            Err(e) => Err(StoreError::Query(e.to_string())),
+        }
     }
 
     /// Reads one value from a state table.
     pub fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
-        let _ = (table, key);
-        todo!()
+        let tx = self.db.begin_read().map_err(state::state_err)?;
+        let t = tx
+            .open_table(state::definition(table))
+            .map_err(state::state_err)?;
+        match t.get(key).map_err(state::state_err)? {
+            Some(v) => decode_value(table, key, v.value()).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Writes one value to a state table (durably committed on return).
     pub fn put<T: Serialize>(&self, table: Table, key: &str, value: &T) -> Result<()> {
-        let _ = (table, key, value);
-        todo!()
+        let json = serde_json::to_vec(value).map_err(state::state_err)?;
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        {
+            let mut t = tx
+                .open_table(state::definition(table))
+                .map_err(state::state_err)?;
+            t.insert(key, json.as_slice()).map_err(state::state_err)?;
+        }
+        tx.commit().map_err(state::state_err)
     }
 
+    /// Removes one key from a state table (no error when it is absent).
     pub fn delete(&self, table: Table, key: &str) -> Result<()> {
-        let _ = (table, key);
-        todo!()
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        {
+            let mut t = tx
+                .open_table(state::definition(table))
+                .map_err(state::state_err)?;
+            t.remove(key).map_err(state::state_err)?;
+        }
+        tx.commit().map_err(state::state_err)
+    }
+
+    /// Removes every key of `table` in `[from, to)` (either bound open when `None`)
+    /// in one transaction; returns how many went.
+    pub fn delete_range(
+        &self,
+        table: Table,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<usize> {
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        let mut removed = 0;
+        {
+            let mut t = tx
+                .open_table(state::definition(table))
+                .map_err(state::state_err)?;
+            let range = (
+                from.map_or(Bound::Unbounded, Bound::Included),
+                to.map_or(Bound::Unbounded, Bound::Excluded),
+            );
+            t.retain_in::<&str, _>(range, |_, _| {
+                removed += 1;
+                false
+            })
+            .map_err(state::state_err)?;
+        }
+        tx.commit().map_err(state::state_err)?;
+        Ok(removed)
     }
 
     /// All entries with keys in `[from, to)` (either bound open when `None`), in key order.
@@ -171,13 +610,106 @@ impl Store {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<(String, T)>> {
-        let _ = (table, from, to);
-        todo!()
+        let tx = self.db.begin_read().map_err(state::state_err)?;
+        let t = tx
+            .open_table(state::definition(table))
+            .map_err(state::state_err)?;
+        let range = (
+            from.map_or(Bound::Unbounded, Bound::Included),
+            to.map_or(Bound::Unbounded, Bound::Excluded),
+        );
+        if let (Bound::Included(a), Bound::Excluded(b)) = range
+            && a >= b
+        {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in t.range::<&str>(range).map_err(state::state_err)? {
+            let (k, v) = entry.map_err(state::state_err)?;
+            out.push((
+                k.value().to_owned(),
+                decode_value(table, k.value(), v.value())?,
+            ));
+        }
+        Ok(out)
     }
 
     /// The last entry with a key `<= key`, if any (e.g. the snapshot as it stood at a time).
-    pub fn last_at_or_before<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<(String, T)>> {
-        let _ = (table, key);
-        todo!()
+    pub fn last_at_or_before<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<(String, T)>> {
+        let tx = self.db.begin_read().map_err(state::state_err)?;
+        let t = tx
+            .open_table(state::definition(table))
+            .map_err(state::state_err)?;
+        let mut range = t.range::<&str>(..=key).map_err(state::state_err)?;
+        match range.next_back() {
+            Some(entry) => {
+                let (k, v) = entry.map_err(state::state_err)?;
+                Ok(Some((
+                    k.value().to_owned(),
+                    decode_value(table, k.value(), v.value())?,
+                )))
+            }
+            None => Ok(None),
+        }
     }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Let running merges finish so the next open finds a tidy index.
+        if let Some(w) = self.writer().take()
+            && let Err(e) = w.wait_merging_threads()
+        {
+            tracing::warn!("index merge at shutdown failed: {e}");
+        }
+    }
+}
+
+/// The parser turns "a AND NOT b" into `a` plus a group holding only
+/// "not b", and a group of exclusions alone matches nothing in tantivy. Such
+/// a group means "everything except", so give it the everything.
+fn complete_negations(query: Box<dyn Query>) -> Box<dyn Query> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = boolean
+        .clauses()
+        .iter()
+        .map(|(occur, q)| (*occur, complete_negations(q.box_clone())))
+        .collect();
+    if !clauses.is_empty() && clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::with_minimum_required_clauses(
+        clauses,
+        boolean.get_minimum_number_should_match(),
+    ))
+}
+
+fn decode_value<T: DeserializeOwned>(table: Table, key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::State(format!("{table:?} entry {key:?} is unreadable: {e}")))
+}
+
+/// The record the state store keeps: the mention with its body cut short.
+fn compact_json(m: &Mention) -> Result<Vec<u8>> {
+    let body = text::cut(&m.doc.body, COMPACT_BODY_CHARS);
+    let json = if body.len() == m.doc.body.len() {
+        serde_json::to_vec(m)
+    } else {
+        let short = Mention {
+            doc: Document {
+                body: body.to_owned(),
+                ..m.doc.clone()
+            },
+            lang: m.lang.clone(),
+            companies: m.companies.clone(),
+        };
+        serde_json::to_vec(&short)
+    };
+    json.map_err(state::state_err)
 }
