@@ -1,0 +1,400 @@
+//! The JSON API under `/api/v1` (SPEC.md "HTTP API"), `/healthz` and `/metrics`.
+
+use crate::params::{self, MentionParams};
+use crate::telemetry::{SourceHealth, family, sample};
+use crate::{AppState, blocking};
+use axum::Router;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use repmon_model::{Sentiment, SourceKind};
+use repmon_store::{SearchHit, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// An API failure, answered as `{"error": "..."}` with its status.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// The request itself is wrong: a bad parameter or a malformed query.
+    BadRequest(String),
+    NotFound(String),
+    Unauthorized,
+    /// Our fault; logged, and the message is passed on so the client can report it.
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Unauthorized => {
+                let body = axum::Json(ErrorBody {
+                    error: "this API needs a token: send \"Authorization: Bearer <token>\"".into(),
+                });
+                let mut resp = (StatusCode::UNAUTHORIZED, body).into_response();
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return resp;
+            }
+            ApiError::Internal(m) => {
+                tracing::error!(error = %m, "API request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, m)
+            }
+        };
+        (status, axum::Json(ErrorBody { error: message })).into_response()
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: String,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Query(_) => ApiError::BadRequest(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<repmon_monitor::MonitorError> for ApiError {
+    fn from(e: repmon_monitor::MonitorError) -> Self {
+        match e {
+            repmon_monitor::MonitorError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Query-string problems (e.g. broken percent-encoding) get the JSON answer too.
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+/// `/api/*`: the v1 endpoints behind the token check, with JSON 404s.
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/v1/ranking", get(ranking))
+        .route("/v1/mentions", get(mentions))
+        .route("/v1/companies/{id}", get(company))
+        .route("/v1/sources", get(sources))
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
+        // `layer`, not `route_layer`: unknown paths are behind the token too,
+        // so the API's shape is not probeable without one.
+        .layer(middleware::from_fn_with_state(state, require_token))
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let tokens = &state.config.server.api_tokens;
+    if tokens.is_empty() || bearer(req.headers()).is_some_and(|given| token_matches(tokens, given))
+    {
+        next.run(req).await
+    } else {
+        ApiError::Unauthorized.into_response()
+    }
+}
+
+/// The credentials of an `Authorization: Bearer <token>` header (the scheme
+/// name is case-insensitive, RFC 9110).
+fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, rest) = value.split_at_checked(7)?;
+    scheme
+        .eq_ignore_ascii_case(b"bearer ")
+        .then(|| rest.trim_ascii())
+}
+
+/// Compares against every configured token in time that does not depend on
+/// where the bytes differ, so response times do not leak a token.
+fn token_matches(tokens: &[String], given: &[u8]) -> bool {
+    let mut found = false;
+    for t in tokens {
+        found |= constant_time_eq(t.as_bytes(), given);
+    }
+    found
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    // Lengths are not secret enough to hide (tokens are long random strings).
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // Keeps the optimiser from turning the fold into an early-exit compare.
+    std::hint::black_box(diff) == 0
+}
+
+#[derive(Deserialize)]
+struct RankingParams {
+    window: Option<String>,
+    top: Option<String>,
+}
+
+async fn ranking(
+    State(state): State<AppState>,
+    q: Result<Query<RankingParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = query(q)?;
+    let window =
+        params::window(params::given(&p.window), &state.config).map_err(ApiError::BadRequest)?;
+    let top = params::top(params::given(&p.top), &state.config).map_err(ApiError::BadRequest)?;
+    let monitor = state.monitor.clone();
+    let ranking = blocking(move || monitor.ranking(Utc::now(), window, top))
+        .await
+        .map_err(ApiError::Internal)??;
+    Ok(axum::Json(ranking).into_response())
+}
+
+#[derive(Deserialize)]
+struct CompanyParams {
+    window: Option<String>,
+}
+
+async fn company(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<CompanyParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
+    let window =
+        params::window(params::given(&p.window), &state.config).map_err(ApiError::BadRequest)?;
+    let monitor = state.monitor.clone();
+    let lookup = id.clone();
+    let report = blocking(move || monitor.company(&lookup, Utc::now(), window))
+        .await
+        .map_err(ApiError::Internal)??;
+    match report {
+        Some(r) => Ok(axum::Json(r).into_response()),
+        None => Err(ApiError::NotFound(format!(
+            "{id:?} is not a tracked company"
+        ))),
+    }
+}
+
+/// One mention as `GET /api/v1/mentions` lists it (SPEC.md).
+#[derive(Serialize)]
+struct MentionJson<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    snippet: &'a str,
+    source: &'a str,
+    kind: SourceKind,
+    author: Option<&'a str>,
+    published: DateTime<Utc>,
+    lang: &'a str,
+    companies: Vec<CompanyJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CompanyJson<'a> {
+    id: &'a str,
+    sentiment: Sentiment,
+    score: f32,
+}
+
+impl<'a> From<&'a SearchHit> for MentionJson<'a> {
+    fn from(hit: &'a SearchHit) -> Self {
+        let doc = &hit.mention.doc;
+        MentionJson {
+            id: &doc.id,
+            url: &doc.url,
+            title: &doc.title,
+            snippet: &hit.snippet,
+            source: &doc.source,
+            kind: doc.kind,
+            author: doc.author.as_deref(),
+            published: doc.published,
+            lang: &hit.mention.lang,
+            companies: hit
+                .mention
+                .companies
+                .iter()
+                .map(|c| CompanyJson {
+                    id: &c.company,
+                    sentiment: c.sentiment,
+                    score: c.score,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MentionsJson<'a> {
+    total: usize,
+    mentions: Vec<MentionJson<'a>>,
+}
+
+async fn mentions(
+    State(state): State<AppState>,
+    q: Result<Query<MentionParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let search = query(q)?
+        .to_query(&state.config, Utc::now())
+        .map_err(ApiError::BadRequest)?;
+    let store = state.store.clone();
+    let page = blocking(move || store.search(&search))
+        .await
+        .map_err(ApiError::Internal)??;
+    let body = MentionsJson {
+        total: page.total,
+        mentions: page.hits.iter().map(MentionJson::from).collect(),
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+/// One source: what the config says about it and how its polls went.
+#[derive(Serialize)]
+pub(crate) struct SourceStatus {
+    pub id: String,
+    pub name: String,
+    /// None for a source that polled but is no longer configured.
+    pub kind: Option<SourceKind>,
+    pub url: Option<String>,
+    /// Seconds between polls.
+    pub interval_secs: Option<u64>,
+    /// "ok", "failing" or "not polled yet".
+    pub status: &'static str,
+    #[serde(flatten)]
+    pub health: SourceHealth,
+}
+
+/// Configured sources in config order, then any that polled but are gone from it.
+pub(crate) fn source_statuses(state: &AppState) -> Vec<SourceStatus> {
+    let mut health = state.telemetry.sources();
+    let status = |h: &SourceHealth| match (h.last_poll, h.consecutive_failures) {
+        (None, _) => "not polled yet",
+        (Some(_), 0) => "ok",
+        _ => "failing",
+    };
+    let mut rows: Vec<SourceStatus> = state
+        .config
+        .sources
+        .iter()
+        .map(|s| {
+            let h = match health.iter().position(|h| h.source == s.id) {
+                Some(i) => health.swap_remove(i),
+                None => SourceHealth {
+                    source: s.id.clone(),
+                    ..SourceHealth::default()
+                },
+            };
+            SourceStatus {
+                id: s.id.clone(),
+                name: s.display_name().to_string(),
+                kind: Some(s.kind),
+                url: Some(s.url.clone()),
+                interval_secs: Some(s.interval.unwrap_or(state.config.poll.interval).as_secs()),
+                status: status(&h),
+                health: h,
+            }
+        })
+        .collect();
+    health.sort_by(|a, b| a.source.cmp(&b.source));
+    rows.extend(health.into_iter().map(|h| SourceStatus {
+        id: h.source.clone(),
+        name: h.source.clone(),
+        kind: None,
+        url: None,
+        interval_secs: None,
+        status: status(&h),
+        health: h,
+    }));
+    rows
+}
+
+async fn sources(State(state): State<AppState>) -> Response {
+    axum::Json(serde_json::json!({ "sources": source_statuses(&state) })).into_response()
+}
+
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    let mut text = state.telemetry.render();
+    let store = state.store.clone();
+    match blocking(move || store.mention_count()).await {
+        Ok(Ok(n)) => {
+            family(
+                &mut text,
+                "repmon_mentions_stored",
+                "gauge",
+                "Mentions (documents) in the store.",
+            );
+            sample(&mut text, "repmon_mentions_stored", &[], n as f64);
+        }
+        // The counters are still worth scraping when the store is unwell.
+        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
+    }
+    family(
+        &mut text,
+        "repmon_companies_tracked",
+        "gauge",
+        "Companies in the config.",
+    );
+    sample(
+        &mut text,
+        "repmon_companies_tracked",
+        &[],
+        state.config.companies.len() as f64,
+    );
+    family(
+        &mut text,
+        "repmon_sources_configured",
+        "gauge",
+        "Sources in the config.",
+    );
+    sample(
+        &mut text,
+        "repmon_sources_configured",
+        &[],
+        state.config.sources.len() as f64,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_and_compared() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  s3cret "),
+        );
+        assert_eq!(bearer(&h), Some(&b"s3cret"[..]));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic czNjcmV0"),
+        );
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bear"));
+        assert_eq!(bearer(&h), None);
+
+        let tokens = vec!["first-token".to_string(), "second-token".to_string()];
+        assert!(token_matches(&tokens, b"second-token"));
+        assert!(!token_matches(&tokens, b"second-tokeN"));
+        assert!(!token_matches(&tokens, b"second"));
+        assert!(!token_matches(&tokens, b""));
+    }
+}

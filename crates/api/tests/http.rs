@@ -1,0 +1,743 @@
+//! The HTTP surface end to end: the router served on 127.0.0.1 over a real
+//! store in a temporary directory, filled with constructed mentions, asked
+//! with a real HTTP client.
+
+use chrono::{DateTime, Duration, Utc};
+use repmon_api::{AppState, Telemetry, router};
+use repmon_config::Config;
+use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceKind};
+use repmon_monitor::Monitor;
+use repmon_store::Store;
+use serde_json::Value;
+use std::sync::Arc;
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+
+struct Server {
+    base: String,
+    state: AppState,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    async fn json(&self, path: &str) -> (u16, Value) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        let ct = content_type(&resp);
+        assert!(
+            ct.starts_with("application/json"),
+            "{path}: content-type {ct:?}"
+        );
+        (status, resp.json().await.expect("a JSON body"))
+    }
+
+    async fn html(&self, path: &str) -> (u16, String) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        let ct = content_type(&resp);
+        assert!(ct.starts_with("text/html"), "{path}: content-type {ct:?}");
+        let body = resp.text().await.unwrap();
+        assert_html_is_safe(path, &body);
+        (status, body)
+    }
+}
+
+fn content_type(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The pages carry no script of their own, so any `<script` or script URL in
+/// a page came from scraped data and was not escaped.
+fn assert_html_is_safe(path: &str, body: &str) {
+    assert!(
+        !body.contains(SCRIPT),
+        "{path}: the scraped script is in the page unescaped"
+    );
+    assert!(
+        !body.to_ascii_lowercase().contains("<script"),
+        "{path}: a <script> tag in the page"
+    );
+    assert!(
+        !body.contains("href=\"javascript"),
+        "{path}: a javascript: link in the page"
+    );
+    assert!(
+        !body.contains("<img"),
+        "{path}: a scraped <img> in the page"
+    );
+}
+
+fn config(api_tokens: &[&str]) -> Config {
+    let tokens = api_tokens
+        .iter()
+        .map(|t| format!("{t:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let toml = format!(
+        r#"
+        [server]
+        api_tokens = [{tokens}]
+
+        [[companies]]
+        id = "zon"
+        name = "Zon Energie"
+        terms = ["Zon Energie"]
+
+        [[companies]]
+        id = "golf"
+        name = "Golf Internet"
+        terms = ["Golf Internet"]
+
+        [[companies]]
+        id = "wind"
+        name = "Wind & Co"
+        terms = ["Wind & Co"]
+
+        [[sources]]
+        id = "tweakers"
+        kind = "html"
+        url = "https://forum.example.org/energie"
+        item = "article"
+        body = "div.body"
+
+        [[sources]]
+        id = "blog"
+        kind = "feed"
+        url = "https://blog.example.org/feed"
+        name = "Energieblog"
+        "#
+    );
+    Config::from_toml_with_env(std::path::Path::new("test.toml"), &toml, &[])
+        .expect("test config is valid")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mention(
+    id: &str,
+    source: &str,
+    kind: SourceKind,
+    title: &str,
+    body: &str,
+    published: DateTime<Utc>,
+    lang: &str,
+    about: &[(&str, Sentiment, f32)],
+) -> Mention {
+    Mention {
+        doc: Document {
+            id: id.into(),
+            source: source.into(),
+            kind,
+            url: format!("https://{source}.example.org/{id}"),
+            title: title.into(),
+            body: body.into(),
+            author: Some(format!("author-{id}")),
+            published,
+            first_seen: published,
+            lang_hint: None,
+            thread: None,
+            in_reply_to: None,
+            position: None,
+            rating: None,
+            about: None,
+        },
+        lang: lang.into(),
+        companies: about
+            .iter()
+            .map(|(c, s, score)| CompanyMention {
+                company: (*c).into(),
+                sentiment: *s,
+                score: *score,
+                owned: false,
+                terms: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// This week Zon Energie is praised (Dutch forum posts) and Golf Internet is
+/// panned (English blog posts); the week before it was the other way round.
+/// One post carries a script in its title, body, author and link.
+fn mentions(now: DateTime<Utc>) -> Vec<Mention> {
+    use Sentiment::*;
+    let mut out = Vec::new();
+    for i in 0..8 {
+        out.push(mention(
+            &format!("zon-now-{i}"),
+            "tweakers",
+            SourceKind::Html,
+            &format!("Ervaringen met Zon Energie {i}"),
+            "Zon Energie is geweldig: snelle klantenservice en een eerlijke terugleververgoeding. Echt een aanrader.",
+            now - Duration::hours(6 + 12 * i),
+            "nl",
+            &[("zon", Positive, 0.8)],
+        ));
+    }
+    for i in 0..6 {
+        out.push(mention(
+            &format!("golf-now-{i}"),
+            "blog",
+            SourceKind::Feed,
+            &format!("Golf Internet outage, day {i}"),
+            "Golf Internet had another storing tonight. The wifi dropped again and support never answered. Terrible.",
+            now - Duration::hours(3 + 20 * i),
+            "en",
+            &[("golf", Negative, -0.7)],
+        ));
+    }
+    for i in 0..6 {
+        out.push(mention(
+            &format!("golf-before-{i}"),
+            "blog",
+            SourceKind::Feed,
+            &format!("Golf Internet is fast {i}"),
+            "Golf Internet upgraded my line for free. Great speed, friendly support.",
+            now - Duration::days(8) - Duration::hours(10 * i),
+            "en",
+            &[("golf", Positive, 0.7)],
+        ));
+    }
+    for i in 0..2 {
+        out.push(mention(
+            &format!("zon-before-{i}"),
+            "tweakers",
+            SourceKind::Html,
+            &format!("Zon Energie storing {i}"),
+            "Zon Energie stuurde weer een verkeerde rekening. Slechte service.",
+            now - Duration::days(9) - Duration::hours(5 * i),
+            "nl",
+            &[("zon", Negative, -0.6)],
+        ));
+    }
+    let mut evil = mention(
+        "evil",
+        "tweakers",
+        SourceKind::Html,
+        &format!("{SCRIPT} Zon Energie"),
+        &format!("Zon Energie oplichters {SCRIPT} <img src=x onerror=alert(2)> slecht en traag"),
+        now - Duration::hours(30),
+        "nl",
+        &[("zon", Negative, -0.9), ("golf", Neutral, 0.0)],
+    );
+    evil.doc.url = "javascript:alert(1)".into();
+    evil.doc.author = Some(format!("<b>mallory</b>{SCRIPT}"));
+    out.push(evil);
+    out
+}
+
+async fn start(api_tokens: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(config(api_tokens));
+    let store = Arc::new(Store::open(dir.path()).expect("store opens"));
+    let stats = store
+        .write_mentions(&mentions(Utc::now()))
+        .expect("mentions are stored");
+    assert_eq!(stats.added, 23);
+    let monitor = Arc::new(Monitor::new(store.clone(), config.clone()));
+    let telemetry = Arc::new(Telemetry::new());
+    let state = AppState {
+        store,
+        monitor,
+        config,
+        telemetry,
+    };
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server {
+        base,
+        state,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn ranking_has_spec_shape_and_order() {
+    let s = start(&[]).await;
+    let (status, r) = s.json("/api/v1/ranking").await;
+    assert_eq!(status, 200, "{r}");
+    for key in ["generated_at", "window", "entries"] {
+        assert!(r.get(key).is_some(), "ranking lacks {key}: {r}");
+    }
+    let from = DateTime::parse_from_rfc3339(r["window"]["from"].as_str().unwrap()).unwrap();
+    let to = DateTime::parse_from_rfc3339(r["window"]["to"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        to - from,
+        Duration::days(7),
+        "the default window is the configured 7d"
+    );
+
+    let entries = r["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "every tracked company has a row: {r}");
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["rank"], i + 1, "ranks run 1, 2, 3 in order");
+        for key in [
+            "previous_rank",
+            "company",
+            "score",
+            "score_change",
+            "metrics",
+            "reasons",
+        ] {
+            assert!(e.get(key).is_some(), "entry lacks {key}: {e}");
+        }
+        for key in [
+            "mentions",
+            "share_of_voice",
+            "positive",
+            "negative",
+            "neutral",
+            "net_sentiment",
+        ] {
+            assert!(e["metrics"][key].is_number(), "metrics lack {key}: {e}");
+        }
+        assert!(e["reasons"].is_array());
+    }
+    // Praised this week, panned before: Zon Energie climbs over Golf Internet.
+    assert_eq!(
+        entries[0]["company"],
+        serde_json::json!({"id": "zon", "name": "Zon Energie"})
+    );
+    assert_eq!(entries[1]["company"]["id"], "golf");
+    assert_eq!(entries[2]["company"]["id"], "wind");
+    assert_eq!(entries[0]["previous_rank"], 2);
+    assert_eq!(entries[1]["previous_rank"], 1);
+    assert_eq!(entries[0]["metrics"]["mentions"], 9);
+    assert_eq!(entries[0]["metrics"]["positive"], 8);
+    assert!(entries[0]["score"].as_f64().unwrap() > entries[1]["score"].as_f64().unwrap());
+    assert!(
+        entries[1]["score_change"].as_f64().unwrap() < 0.0,
+        "Golf Internet lost score"
+    );
+
+    let (status, r) = s.json("/api/v1/ranking?top=1&window=30d").await;
+    assert_eq!(status, 200);
+    assert_eq!(r["entries"].as_array().unwrap().len(), 1);
+    let from = DateTime::parse_from_rfc3339(r["window"]["from"].as_str().unwrap()).unwrap();
+    let to = DateTime::parse_from_rfc3339(r["window"]["to"].as_str().unwrap()).unwrap();
+    assert_eq!(to - from, Duration::days(30));
+
+    for bad in [
+        "window=soon",
+        "window=0s",
+        "top=0",
+        "top=many",
+        "window=100000d",
+    ] {
+        let (status, body) = s.json(&format!("/api/v1/ranking?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{bad}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn mentions_search_filters_pages_and_highlights() {
+    let s = start(&[]).await;
+
+    // Full text: "storing" is in the Golf posts of this week and the Zon posts before.
+    let (status, page) = s.json("/api/v1/mentions?q=storing").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 6 + 2, "{page}");
+    let first = &page["mentions"][0];
+    for key in [
+        "id",
+        "url",
+        "title",
+        "snippet",
+        "source",
+        "kind",
+        "author",
+        "published",
+        "lang",
+        "companies",
+    ] {
+        assert!(first.get(key).is_some(), "mention lacks {key}: {first}");
+    }
+    assert!(
+        first["snippet"].as_str().unwrap().contains("<b>"),
+        "the query word is highlighted: {first}"
+    );
+    assert_eq!(first["id"], "golf-now-0", "newest first");
+    assert_eq!(first["kind"], "feed");
+    assert_eq!(first["lang"], "en");
+    assert_eq!(
+        first["companies"],
+        serde_json::json!([{"id": "golf", "sentiment": "negative", "score": -0.7}])
+    );
+    let times: Vec<DateTime<Utc>> = page["mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["published"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+
+    // Company and sentiment together: the sentiment toward that company.
+    let (_, page) = s
+        .json("/api/v1/mentions?company=golf&sentiment=negative")
+        .await;
+    assert_eq!(page["total"], 6);
+    assert!(
+        ids(&page).iter().all(|id| id.starts_with("golf-now-")),
+        "{page}"
+    );
+    let (_, page) = s
+        .json("/api/v1/mentions?company=golf&sentiment=neutral")
+        .await;
+    assert_eq!(
+        ids(&page),
+        vec!["evil"],
+        "the script post is neutral about Golf Internet"
+    );
+
+    // since as a duration back from now; until as RFC 3339.
+    let (_, page) = s.json("/api/v1/mentions?company=zon&since=7d").await;
+    assert_eq!(
+        page["total"], 9,
+        "8 praising posts and the script post this week"
+    );
+    let until = (Utc::now() - Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (status, page) = s
+        .json(&format!("/api/v1/mentions?company=zon&until={until}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 2);
+    let (_, page) = s
+        .json("/api/v1/mentions?kind=html&source=tweakers&since=2d")
+        .await;
+    assert!(
+        ids(&page)
+            .iter()
+            .all(|id| id.starts_with("zon-now-") || id == "evil"),
+        "{page}"
+    );
+
+    // Paging: total stays, pages do not overlap, and they continue in order.
+    let (_, all) = s.json("/api/v1/mentions?company=zon&limit=50").await;
+    let (_, p1) = s.json("/api/v1/mentions?company=zon&limit=4").await;
+    let (_, p2) = s
+        .json("/api/v1/mentions?company=zon&limit=4&offset=4")
+        .await;
+    assert_eq!(
+        (p1["total"].clone(), p2["total"].clone()),
+        (all["total"].clone(), all["total"].clone())
+    );
+    assert_eq!(all["total"], 11);
+    let (a, b) = (ids(&p1), ids(&p2));
+    assert_eq!((a.len(), b.len()), (4, 4));
+    assert_eq!([a, b].concat(), ids(&all)[..8].to_vec());
+
+    // A search with no full-text part still highlights the company in the snippet.
+    let first = &all["mentions"][0];
+    assert!(
+        first["snippet"].as_str().unwrap().contains("<b>"),
+        "{first}"
+    );
+
+    // The script post comes back as data, escaped in its snippet.
+    let (_, page) = s.json("/api/v1/mentions?q=oplichters").await;
+    assert_eq!(ids(&page), vec!["evil"]);
+    let m = &page["mentions"][0];
+    assert_eq!(
+        m["title"],
+        format!("{SCRIPT} Zon Energie"),
+        "JSON carries the text as it was"
+    );
+    assert!(
+        !m["snippet"].as_str().unwrap().contains("<script"),
+        "snippets are HTML and escaped: {m}"
+    );
+}
+
+#[tokio::test]
+async fn bad_search_input_is_a_400_with_a_message() {
+    let s = start(&[]).await;
+    for bad in [
+        "q=nosuchfield:zon",
+        "q=title:(zon",
+        "company=nope",
+        "sentiment=furious",
+        "kind=gopher",
+        "since=yesterday-ish",
+        "limit=0",
+        "limit=abc",
+        "offset=-1",
+        "limit=1000&offset=9500",
+        "since=1d&until=3d",
+    ] {
+        let (status, body) = s.json(&format!("/api/v1/mentions?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(!error.is_empty(), "{bad}: {body}");
+    }
+    let (_, body) = s.json("/api/v1/mentions?company=nope").await;
+    assert!(
+        body["error"].as_str().unwrap().contains("nope"),
+        "the error names the value: {body}"
+    );
+    // Broken percent-encoding is the client's fault too, and answered in JSON.
+    let (status, body) = s.json("/api/v1/mentions?limit=%FF%FE").await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn company_report_and_unknown_company() {
+    let s = start(&[]).await;
+    let (status, c) = s.json("/api/v1/companies/golf").await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["company"]["id"], "golf");
+    assert_eq!(c["rank"], 2);
+    assert_eq!(c["previous_rank"], 1);
+    assert_eq!(c["metrics"]["negative"], 6);
+    assert_eq!(c["previous_metrics"]["positive"], 6);
+    let days = c["daily"].as_array().unwrap().len();
+    assert!(
+        (7..=8).contains(&days),
+        "one point per day of the 7d window: {c}"
+    );
+    assert!(!c["top_negative"].as_array().unwrap().is_empty());
+
+    let (status, c) = s.json("/api/v1/companies/zon?window=30d").await;
+    assert_eq!(status, 200, "{c}");
+    let days = c["daily"].as_array().unwrap().len();
+    assert!((30..=31).contains(&days), "{days} days in a 30d window");
+
+    let (status, body) = s.json("/api/v1/companies/nope").await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("nope"));
+    let (status, body) = s.json("/api/v1/no-such-endpoint").await;
+    assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn api_tokens_guard_the_api_only() {
+    let s = start(&["tok-alpha-123", "tok-beta-456"]).await;
+    let (status, body) = s.json("/api/v1/mentions").await;
+    assert_eq!(status, 401);
+    assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
+
+    let ask = |auth: &'static str| {
+        s.http
+            .get(format!("{}/api/v1/mentions?limit=1", s.base))
+            .header("authorization", auth)
+            .send()
+    };
+    let resp = ask("Bearer tok-alpha-12").await.unwrap();
+    assert_eq!(resp.status(), 401, "a prefix of a token is not the token");
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        ask("Basic dG9rLWFscGhhLTEyMw==").await.unwrap().status(),
+        401
+    );
+    assert_eq!(ask("Bearer tok-beta-456").await.unwrap().status(), 200);
+    let resp = ask("bearer tok-alpha-123").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["total"], 23);
+
+    // Unknown API paths are behind the token too.
+    let (status, _) = s.json("/api/v1/nothing-here").await;
+    assert_eq!(status, 401);
+    let (status, _) = s.json("/api/v1/ranking").await;
+    assert_eq!(status, 401);
+
+    // The web page, health and metrics stay open.
+    assert_eq!(s.get("/healthz").await.status(), 200);
+    assert_eq!(s.get("/metrics").await.status(), 200);
+    assert_eq!(s.html("/sources").await.0, 200);
+
+    // Without tokens configured, no header is needed.
+    let open = start(&[]).await;
+    assert_eq!(open.json("/api/v1/mentions?limit=1").await.0, 200);
+}
+
+#[tokio::test]
+async fn healthz_metrics_and_sources() {
+    let s = start(&[]).await;
+    let resp = s.get("/healthz").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+
+    let t = &s.state.telemetry;
+    let at = Utc::now();
+    t.record_poll(
+        "tweakers",
+        Err("HTTP 503 from forum.example.org".into()),
+        0,
+        0,
+        at,
+    );
+    t.record_poll("tweakers", Err(format!("bad page {SCRIPT}")), 0, 0, at);
+    t.record_poll("blog", Ok(()), 25, 12, at);
+    t.record_ingest(12, 3);
+    t.record_rerank(at);
+    t.record_webhook(true);
+    t.record_webhook(false);
+
+    let resp = s.get("/metrics").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        content_type(&resp),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = resp.text().await.unwrap();
+    for line in [
+        "repmon_source_polls_total{source=\"tweakers\",result=\"error\"} 2",
+        "repmon_source_polls_total{source=\"blog\",result=\"ok\"} 1",
+        "repmon_source_consecutive_failures{source=\"tweakers\"} 2",
+        "repmon_source_documents_fetched_total{source=\"blog\"} 25",
+        "repmon_mentions_added_total 12",
+        "repmon_mentions_updated_total 3",
+        "repmon_reranks_total 1",
+        "repmon_webhook_deliveries_total{result=\"failed\"} 1",
+        "repmon_mentions_stored 23",
+        "repmon_companies_tracked 3",
+        "# TYPE repmon_mentions_stored gauge",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "metrics lack {line:?}:\n{text}"
+        );
+    }
+
+    let (status, body) = s.json("/api/v1/sources").await;
+    assert_eq!(status, 200);
+    let rows = body["sources"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{body}");
+    assert_eq!(rows[0]["id"], "tweakers");
+    assert_eq!(rows[0]["status"], "failing");
+    assert_eq!(rows[0]["consecutive_failures"], 2);
+    assert_eq!(rows[0]["last_error"], format!("bad page {SCRIPT}"));
+    assert_eq!(rows[1]["name"], "Energieblog");
+    assert_eq!(rows[1]["status"], "ok");
+    assert_eq!(rows[1]["documents_seen"], 25);
+
+    let (status, page) = s.html("/sources").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Energieblog") && page.contains("failing"));
+    assert!(
+        page.contains("bad page &lt;script&gt;"),
+        "the error text is shown, escaped"
+    );
+}
+
+#[tokio::test]
+async fn web_pages_render_and_escape_scraped_text() {
+    let s = start(&[]).await;
+
+    let (status, page) = s.html("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<a href=\"/companies/zon\">Zon Energie</a>"),
+        "{page}"
+    );
+    assert!(page.contains("Wind &amp; Co"), "names are escaped too");
+    assert!(
+        page.contains("▲1") && page.contains("▼1"),
+        "movement arrows"
+    );
+    assert!(
+        page.find("Zon Energie").unwrap() < page.find("Golf Internet").unwrap(),
+        "ranked order"
+    );
+    let (status, page) = s.html("/?window=30d").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("class=\"selected\" aria-current=\"true\">30d"),
+        "the window selector shows 30d"
+    );
+    assert_eq!(s.html("/?window=never").await.0, 400);
+
+    let (status, page) = s.html("/companies/zon").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<svg") && page.contains("<rect"),
+        "the trend chart"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "the script title, escaped"
+    );
+    // minijinja escapes `/` too; browsers read `&#x2f;` in an attribute as `/`.
+    assert!(
+        page.contains("href=\"https:&#x2f;&#x2f;tweakers.example.org&#x2f;zon-now-"),
+        "links to mentions"
+    );
+    let (status, page) = s.html("/companies/golf").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Golf Internet"));
+    let (status, page) = s.html("/companies/nope").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("nope"));
+
+    let (status, page) = s.html("/search").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<form"));
+    let (status, page) = s.html("/search?q=oplichters").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<b>oplichters</b>"),
+        "the store's snippet HTML is kept: {page}"
+    );
+    assert!(
+        page.contains("&lt;b&gt;mallory&lt;&#x2f;b&gt;"),
+        "the author is escaped"
+    );
+    let (status, page) = s.html("/search?company=golf&sentiment=negative").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("1–6 of 6 mentions"), "{page}");
+    assert!(
+        page.contains("<option value=\"golf\" selected>"),
+        "the form keeps the filter"
+    );
+    let (status, page) = s.html("/search?q=zon&company=&sentiment=").await;
+    assert_eq!(status, 200, "empty form fields are no filter");
+    assert!(page.contains("of 11 mentions"), "{page}");
+
+    let (status, page) = s
+        .html(&format!("/search?q=title:(zon{}", "%3Cscript%3E"))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("class=\"error\""),
+        "the query error is on the page"
+    );
+    assert!(
+        page.contains("value=\"title:(zon&lt;script&gt;\""),
+        "the query is kept in the box, escaped"
+    );
+    let (status, page) = s.html("/search?sentiment=furious").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("furious"));
+
+    assert_eq!(s.html("/no/such/page").await.0, 404);
+}
