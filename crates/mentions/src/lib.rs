@@ -1,1 +1,403 @@
-//! stub
+//! The mentions stage: which tracked companies a document names, and the
+//! sentiment toward each of them (Dutch and English).
+//!
+//! [`Analyzer::analyze`] normalises the text once into a per-thread buffer,
+//! finds every company with one automaton ([`matcher`]), splits the text into
+//! clauses ([`text`]), scores each clause once ([`sentiment`]) and gives each
+//! company the score of the clauses that name it. When those clauses say
+//! nothing, the clauses that name no other company speak for it, at reduced
+//! weight; a text that says nothing at all is neutral. A review's star rating
+//! weighs in for the company the review is about.
+//!
+//! Labels: positive at a score of [`POSITIVE_AT`] (+0.05) or more, negative
+//! at [`NEGATIVE_AT`] (-0.05) or less, neutral between.
+
+mod lang;
+mod matcher;
+mod sentiment;
+mod text;
+
+pub use lang::detect_language;
+pub use sentiment::{NEGATIVE_AT, POSITIVE_AT};
+
+use matcher::{Hit, Matcher, author_is, host_in, host_of};
+use repmon_config::Company;
+use repmon_model::{CompanyMention, Document, Mention, Sentiment};
+use sentiment::{Tally, lexicon, score_clause};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use text::{Clause, FastSet, Normalized, Token, Tokens};
+
+/// Clauses that name no company speak for one whose own clauses say
+/// nothing, at this weight: they are probably, not surely, about it.
+const FALLBACK_WEIGHT: f32 = 0.6;
+/// A clause opened by "maar"/"but" counts this much...
+const CONTRAST_WEIGHT: f32 = 1.5;
+/// ...and the clause it contradicts this much.
+const CONTRADICTED_WEIGHT: f32 = 0.5;
+/// A review's stars weigh this much against its words.
+const RATING_WEIGHT: f32 = 0.6;
+/// At most this many terms per company mention.
+const MAX_TERMS: usize = 12;
+/// Scratch buffers grown beyond this by a huge document are let go.
+const SCRATCH_KEEP_BYTES: usize = 4 << 20;
+
+/// Built once from the configured companies; cheap to share (&self, Send + Sync).
+pub struct Analyzer {
+    matcher: Matcher,
+    companies: Vec<Tracked>,
+    by_id: HashMap<String, u32>,
+}
+
+/// What the analyzer keeps of a company beyond its patterns.
+struct Tracked {
+    id: String,
+    /// The lower-case words of its own names, never reported as terms.
+    own_words: Vec<String>,
+    accounts: Vec<String>,
+    domains: Vec<String>,
+}
+
+/// Per-thread buffers reused from document to document.
+#[derive(Default)]
+struct Scratch {
+    norm: Normalized,
+    hits: Vec<Hit>,
+    accepted: Vec<Hit>,
+    clauses: Vec<Clause>,
+    tallies: Vec<Tally>,
+    /// How many companies name each clause.
+    claims: Vec<u16>,
+    /// The clauses naming the company at hand.
+    own: Vec<u32>,
+    /// (company, first accepted hit index, hit count) of each company found.
+    found: Vec<(u32, u32, u32)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Dutch and English function words plus link debris: never a topic.
+static NOT_TERMS: LazyLock<FastSet<&'static str>> = LazyLock::new(|| {
+    text::STOP_NL
+        .iter()
+        .chain(text::STOP_EN)
+        .chain(text::NOT_TOPICS)
+        .chain(text::CONTRAST)
+        .chain(text::CONTRAST_SUB)
+        .copied()
+        .collect()
+});
+
+impl Analyzer {
+    /// Compile all companies' terms into one automaton.
+    pub fn new(companies: &[Company]) -> Analyzer {
+        let tracked = companies
+            .iter()
+            .map(|c| {
+                let mut own_words: Vec<String> = Vec::new();
+                for name in c
+                    .terms
+                    .iter()
+                    .chain(std::iter::once(&c.name))
+                    .chain(&c.accounts)
+                {
+                    let n = text::normalize_phrase(name);
+                    for tok in Tokens::new(&n) {
+                        if let Token::Word { text: w, .. } = tok
+                            && !own_words.iter().any(|o| o == w)
+                        {
+                            own_words.push(w.to_string());
+                        }
+                    }
+                }
+                Tracked {
+                    id: c.id.clone(),
+                    own_words,
+                    accounts: c.accounts.clone(),
+                    domains: c
+                        .domains
+                        .iter()
+                        .map(|d| d.trim().to_ascii_lowercase())
+                        .collect(),
+                }
+            })
+            .collect();
+        let by_id = companies
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i as u32))
+            .collect();
+        Analyzer {
+            matcher: Matcher::new(companies),
+            companies: tracked,
+            by_id,
+        }
+    }
+
+    /// Approximate memory held by the compiled patterns, in bytes.
+    pub fn automaton_bytes(&self) -> usize {
+        self.matcher.memory_usage()
+    }
+
+    /// The mention this document makes, or None when it names no tracked company.
+    /// Sets lang ("nl" | "en" | "other"), and per company: sentiment label, score (-1..=1), owned, terms.
+    pub fn analyze(&self, doc: Document) -> Option<Mention> {
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let companies = self.analyze_in(&mut scratch, &doc);
+            let (companies, lang) = companies?;
+            if scratch.norm.text.capacity() > SCRATCH_KEEP_BYTES {
+                *scratch = Scratch::default();
+            }
+            Some(Mention {
+                doc,
+                lang: lang.to_string(),
+                companies,
+            })
+        })
+    }
+
+    /// Only the company ids a text names (title + body), in configuration
+    /// order: matching without sentiment, e.g. for re-matching stored text.
+    pub fn companies_in(&self, title: &str, body: &str) -> Vec<&str> {
+        SCRATCH.with(|cell| {
+            let s = &mut *cell.borrow_mut();
+            s.norm.set_doc(title, body);
+            self.matcher
+                .find(&s.norm, title, body, &mut s.hits, &mut s.accepted);
+            let mut ids: Vec<&str> = Vec::new();
+            for h in &s.accepted {
+                let id = self.companies[h.company as usize].id.as_str();
+                if ids.last() != Some(&id) {
+                    ids.push(id);
+                }
+            }
+            ids
+        })
+    }
+
+    fn analyze_in(
+        &self,
+        s: &mut Scratch,
+        doc: &Document,
+    ) -> Option<(Vec<CompanyMention>, &'static str)> {
+        s.norm.set_doc(&doc.title, &doc.body);
+        self.matcher
+            .find(&s.norm, &doc.title, &doc.body, &mut s.hits, &mut s.accepted);
+        let about = doc
+            .about
+            .as_deref()
+            .and_then(|id| self.by_id.get(id.trim()))
+            .copied();
+
+        s.found.clear();
+        for (i, h) in s.accepted.iter().enumerate() {
+            match s.found.last_mut() {
+                Some(last) if last.0 == h.company => last.2 += 1,
+                _ => s.found.push((h.company, i as u32, 1)),
+            }
+        }
+        if let Some(a) = about
+            && !s.found.iter().any(|f| f.0 == a)
+        {
+            s.found.push((a, 0, 0));
+        }
+        if s.found.is_empty() {
+            return None;
+        }
+
+        let lang = doc
+            .lang_hint
+            .as_deref()
+            .and_then(lang::hint_language)
+            .unwrap_or_else(|| detect_language(&s.norm.text));
+        let lex = lexicon(lang);
+        let norm = s.norm.text.as_str();
+        text::clauses(norm, &mut s.clauses);
+        s.tallies.clear();
+        s.tallies.extend(s.clauses.iter().map(|c| match lex {
+            Some(lex) => score_clause(lex, &norm[c.start as usize..c.end as usize]),
+            // Words of other languages are not guessed at; emoji mean the same everywhere.
+            None => sentiment::score_symbols(&norm[c.start as usize..c.end as usize]),
+        }));
+
+        // Which clauses each company is named in.
+        s.claims.clear();
+        s.claims.resize(s.clauses.len(), 0);
+        for &(_, first, n) in &s.found {
+            s.own.clear();
+            for h in &s.accepted[first as usize..(first + n) as usize] {
+                let ci = clause_at(&s.clauses, h.start);
+                if !s.own.contains(&ci) {
+                    s.own.push(ci);
+                    s.claims[ci as usize] = s.claims[ci as usize].saturating_add(1);
+                }
+            }
+        }
+
+        let mut out = Vec::with_capacity(s.found.len());
+        for &(company, first, n) in &s.found {
+            s.own.clear();
+            for h in &s.accepted[first as usize..(first + n) as usize] {
+                let ci = clause_at(&s.clauses, h.start);
+                if !s.own.contains(&ci) {
+                    s.own.push(ci);
+                }
+            }
+            // "X is cheap, but the service is awful": a contrasting clause
+            // that names no company goes on about the one before it.
+            for k in 0..s.own.len() {
+                let mut next = s.own[k] as usize + 1;
+                while next < s.clauses.len() && s.clauses[next].contrast && s.claims[next] == 0 {
+                    if !s.own.contains(&(next as u32)) {
+                        s.own.push(next as u32);
+                    }
+                    next += 1;
+                }
+            }
+            let mut tally = Tally::default();
+            for &ci in &s.own {
+                tally.add(
+                    s.tallies[ci as usize],
+                    clause_weight(&s.clauses, ci as usize),
+                );
+            }
+            // Nothing said where the company is named: the clauses that name
+            // no company are probably about it ("Ik belde X. Wat een ramp!").
+            let fallback = tally.hits == 0;
+            if fallback {
+                let weight = if s.own.is_empty() {
+                    1.0
+                } else {
+                    FALLBACK_WEIGHT
+                };
+                for (ci, t) in s.tallies.iter().enumerate() {
+                    if s.claims[ci] == 0 {
+                        tally.add(*t, weight * clause_weight(&s.clauses, ci));
+                    }
+                }
+            }
+            let mut score = tally.score();
+            if let Some(stars) = doc.rating.filter(|r| r.is_finite())
+                && (about.is_none() || about == Some(company))
+            {
+                let from_stars = (stars.clamp(1.0, 5.0) - 3.0) / 2.0;
+                score = if tally.hits == 0 {
+                    from_stars
+                } else {
+                    RATING_WEIGHT * from_stars + (1.0 - RATING_WEIGHT) * score
+                };
+            }
+            let score = score.clamp(-1.0, 1.0);
+            let tracked = &self.companies[company as usize];
+            let terms = if fallback && s.own.is_empty() {
+                let unclaimed: Vec<u32> = (0..s.clauses.len() as u32)
+                    .filter(|&ci| s.claims[ci as usize] == 0)
+                    .collect();
+                terms_of(norm, &s.clauses, &unclaimed, &tracked.own_words)
+            } else {
+                terms_of(norm, &s.clauses, &s.own, &tracked.own_words)
+            };
+            out.push(CompanyMention {
+                company: tracked.id.clone(),
+                sentiment: label(score),
+                score,
+                owned: self.owned(tracked, doc),
+                terms,
+            });
+        }
+        Some((out, lang))
+    }
+
+    fn owned(&self, c: &Tracked, doc: &Document) -> bool {
+        let by_account = doc
+            .author
+            .as_deref()
+            .is_some_and(|a| c.accounts.iter().any(|acc| author_is(a, acc)));
+        by_account || host_of(&doc.url).is_some_and(|h| c.domains.iter().any(|d| host_in(h, d)))
+    }
+}
+
+/// The label for a score (see the crate docs for the thresholds).
+pub fn label(score: f32) -> Sentiment {
+    if score >= POSITIVE_AT {
+        Sentiment::Positive
+    } else if score <= NEGATIVE_AT {
+        Sentiment::Negative
+    } else {
+        Sentiment::Neutral
+    }
+}
+
+/// The clause containing byte `at`.
+fn clause_at(clauses: &[Clause], at: u32) -> u32 {
+    let i = clauses.partition_point(|c| c.start <= at);
+    i.saturating_sub(1) as u32
+}
+
+/// "X is fine, but Y is awful": the clause after the contrast word weighs
+/// more, the one before it less.
+fn clause_weight(clauses: &[Clause], i: usize) -> f32 {
+    if clauses[i].contrast {
+        CONTRAST_WEIGHT
+    } else if clauses.get(i + 1).is_some_and(|n| n.contrast) {
+        CONTRADICTED_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// Content words of the given clauses, in order of appearance.
+fn terms_of(norm: &str, clauses: &[Clause], which: &[u32], own: &[String]) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    let mut sorted: Vec<u32> = which.to_vec();
+    sorted.sort_unstable();
+    'clauses: for &ci in &sorted {
+        let c = clauses[ci as usize];
+        for tok in Tokens::new(&norm[c.start as usize..c.end as usize]) {
+            let Token::Word {
+                text: w, handle, ..
+            } = tok
+            else {
+                continue;
+            };
+            if handle
+                || w.chars().count() < 3
+                || w.chars().all(|ch| ch.is_numeric())
+                || NOT_TERMS.contains(w)
+                || own.iter().any(|o| o == w)
+                || terms.iter().any(|t| t == w)
+            {
+                continue;
+            }
+            terms.push(w.to_string());
+            if terms.len() == MAX_TERMS {
+                break 'clauses;
+            }
+        }
+    }
+    terms
+}
+
+/// Sentiment of a piece of text in a language, -1..=1 (0 for other languages).
+pub fn sentiment(text: &str, lang: &str) -> f32 {
+    let Some(lex) = lexicon(lang) else { return 0.0 };
+    SCRATCH.with(|cell| {
+        let s = &mut *cell.borrow_mut();
+        s.norm.set(text);
+        let norm = s.norm.text.as_str();
+        text::clauses(norm, &mut s.clauses);
+        let mut tally = Tally::default();
+        for (i, c) in s.clauses.iter().enumerate() {
+            let t = score_clause(lex, &norm[c.start as usize..c.end as usize]);
+            tally.add(t, clause_weight(&s.clauses, i));
+        }
+        tally.score()
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,223 @@
+//! Throughput of the hot path, in MB/s of text: matching with 100 and
+//! 10,000 companies, full analysis, and sentiment scoring of 1–3 KB texts.
+//! Run with `cargo bench -p repmon-mentions`.
+
+use chrono::Utc;
+use repmon_config::Company;
+use repmon_mentions::{Analyzer, sentiment};
+use repmon_model::{Document, SourceKind};
+use std::time::Instant;
+
+/// A tiny deterministic generator, so every run reads the same texts.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mer", "vin", "tra", "zel", "bo", "qua", "rix", "den", "sta", "pol", "nu", "ver",
+    "gan",
+];
+const WORDS_NL: &[&str] = &[
+    "de",
+    "het",
+    "een",
+    "klantenservice",
+    "storing",
+    "vandaag",
+    "weer",
+    "niet",
+    "goed",
+    "snel",
+    "traag",
+    "wachttijd",
+    "opgelost",
+    "vriendelijk",
+    "maar",
+    "heel",
+    "erg",
+    "en",
+    "ik",
+    "heb",
+    "gebeld",
+    "over",
+    "mijn",
+    "rekening",
+    "app",
+    "werkt",
+    "prima",
+    "kapot",
+    "bezorging",
+    "te",
+    "laat",
+    "geen",
+    "reactie",
+    "dank",
+    "je",
+    "wel",
+    "voor",
+    "hulp",
+];
+const WORDS_EN: &[&str] = &[
+    "the", "support", "was", "really", "helpful", "but", "delivery", "took", "forever", "refund",
+    "still", "pending", "great", "app", "crash", "outage", "again", "not", "happy", "with",
+    "service", "fast", "friendly", "and", "staff",
+];
+
+fn name(rng: &mut Rng) -> String {
+    let mut s = String::new();
+    for _ in 0..3 {
+        s.push_str(rng.pick(SYLLABLES));
+    }
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn companies(n: usize, rng: &mut Rng) -> Vec<Company> {
+    (0..n)
+        .map(|i| {
+            let base = format!("{}{}", name(rng), i);
+            Company {
+                id: format!("c{i}"),
+                name: format!("{base} Energie"),
+                terms: vec![format!("{base} Energie"), base.clone()],
+                case_sensitive: i % 3 == 0,
+                context: if i % 4 == 0 {
+                    vec!["energie".into(), "stroom".into()]
+                } else {
+                    vec![]
+                },
+                exclude: if i % 5 == 0 {
+                    vec![format!("{base} straat")]
+                } else {
+                    vec![]
+                },
+                accounts: vec![format!("@{}", base.to_lowercase())],
+                domains: vec![format!("{}.example", base.to_lowercase())],
+            }
+        })
+        .collect()
+}
+
+fn texts(count: usize, companies: &[Company], rng: &mut Rng) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let target = 1024 + (rng.next() % 2048) as usize;
+            let words = if i % 2 == 0 { WORDS_NL } else { WORDS_EN };
+            let mut s = String::with_capacity(target + 64);
+            while s.len() < target {
+                if rng.next() % 60 == 0 {
+                    let c = &companies[(rng.next() % companies.len() as u64) as usize];
+                    s.push_str(&c.terms[(rng.next() % 2) as usize]);
+                } else {
+                    s.push_str(rng.pick(words));
+                }
+                s.push(if rng.next() % 12 == 0 { '.' } else { ' ' });
+                if s.ends_with('.') {
+                    s.push(' ');
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+fn doc(body: &str) -> Document {
+    let now = Utc::now();
+    Document {
+        id: String::new(),
+        source: "bench".into(),
+        kind: SourceKind::Feed,
+        url: "https://forum.example/t/1".into(),
+        title: String::new(),
+        body: body.into(),
+        author: None,
+        published: now,
+        first_seen: now,
+        lang_hint: None,
+        thread: None,
+        in_reply_to: None,
+        position: None,
+        rating: None,
+        about: None,
+    }
+}
+
+fn mb_per_s(bytes: usize, secs: f64) -> f64 {
+    bytes as f64 / 1e6 / secs
+}
+
+fn main() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for n in [100usize, 10_000] {
+        let cs = companies(n, &mut rng);
+        let t0 = Instant::now();
+        let analyzer = Analyzer::new(&cs);
+        let build = t0.elapsed();
+        let docs = texts(4_000, &cs, &mut rng);
+        let bytes: usize = docs.iter().map(|d| d.len()).sum();
+        // Warm up, then time the matching alone.
+        let mut found = 0usize;
+        for d in docs.iter().take(200) {
+            found += analyzer.companies_in("", d).len();
+        }
+        let t = Instant::now();
+        for d in &docs {
+            found += analyzer.companies_in("", d).len();
+        }
+        let matching = t.elapsed().as_secs_f64();
+        let prepared: Vec<Document> = docs.iter().map(|d| doc(d)).collect();
+        let t = Instant::now();
+        let mut mentions = 0usize;
+        for d in prepared {
+            mentions += analyzer.analyze(d).is_some() as usize;
+        }
+        let full = t.elapsed().as_secs_f64();
+        println!(
+            "{n:>6} companies: automaton {:.1} MB built in {:.0} ms; matching {:.0} MB/s; full analyze {:.1} MB/s ({:.0} docs/s, {} mentions, {} names) over {:.1} MB",
+            analyzer.automaton_bytes() as f64 / 1e6,
+            build.as_secs_f64() * 1e3,
+            mb_per_s(bytes, matching),
+            mb_per_s(bytes, full),
+            docs.len() as f64 / full,
+            mentions,
+            found,
+            bytes as f64 / 1e6
+        );
+    }
+    let cs = companies(10, &mut rng);
+    let docs = texts(4_000, &cs, &mut rng);
+    let bytes: usize = docs.iter().map(|d| d.len()).sum();
+    let mut acc = 0.0f32;
+    let t = Instant::now();
+    for (i, d) in docs.iter().enumerate() {
+        acc += sentiment(d, if i % 2 == 0 { "nl" } else { "en" });
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "sentiment scoring: {:.1} MB/s ({:.0} texts/s of 1-3 KB; checksum {acc:.2})",
+        mb_per_s(bytes, secs),
+        docs.len() as f64 / secs
+    );
+    let t = Instant::now();
+    let mut langs = 0usize;
+    for d in &docs {
+        langs += (repmon_mentions::detect_language(d) == "nl") as usize;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "language detection: {:.0} texts/s ({langs} Dutch of {})",
+        docs.len() as f64 / secs,
+        docs.len()
+    );
+}

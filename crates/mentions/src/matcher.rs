@@ -1,0 +1,366 @@
+//! Finding the tracked companies a text names.
+//!
+//! Every company's terms, context words and exclude phrases go into ONE
+//! Aho-Corasick automaton over normalised (lower-case) text, so the cost of
+//! reading a document does not grow with the number of companies. Each
+//! candidate is then checked: whole words only, exact case where the company
+//! asks for it, a context word somewhere in the document, and no exclude
+//! phrase covering it.
+
+use crate::text::{
+    FastMap, Normalized, char_before, is_whole_word, is_word_char, normalize_phrase, same_text,
+};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use repmon_config::Company;
+
+/// Up to this many patterns the automaton is built as a DFA: the fastest
+/// to search, but its memory grows quickly with the pattern count.
+const DFA_MAX_PATTERNS: usize = 4_000;
+
+/// The shortest joined-up variant ("zonenergie" for "Zon Energie") we
+/// accept; shorter ones ("hm" for "H&M") are ordinary words.
+const MIN_VARIANT_CHARS: usize = 5;
+
+/// What a pattern means for one company.
+#[derive(Debug, Clone)]
+enum Role {
+    /// One of the company's names. `exact` holds its spelling when the
+    /// company is case-sensitive. A `variant` is the joined-up or hyphenated
+    /// form of a multi-word name, which after `@`/`#` is a tag in any case.
+    /// A `handle` is one of the company's own `@accounts`.
+    Term {
+        company: u32,
+        exact: Option<Box<str>>,
+        variant: bool,
+        handle: bool,
+    },
+    Context {
+        company: u32,
+    },
+    Exclude {
+        company: u32,
+    },
+}
+
+/// What a found pattern is, for one company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum HitKind {
+    /// A name that needs the company's context words (if it has any).
+    Term,
+    /// A name that stands on its own: the company's @handle or #tag.
+    Sure,
+    Context,
+    Exclude,
+}
+
+/// One place in the normalised text where a company's pattern stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub company: u32,
+    pub kind: HitKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The compiled patterns of all companies.
+pub(crate) struct Matcher {
+    automaton: Option<AhoCorasick>,
+    roles: Vec<Vec<Role>>,
+    needs_context: Vec<bool>,
+}
+
+impl Matcher {
+    pub fn new(companies: &[Company]) -> Matcher {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut index: FastMap<String, usize> = FastMap::default();
+        let mut add = |pattern: String, role: Role| {
+            if pattern.trim().is_empty() {
+                return;
+            }
+            let id = *index.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                roles.push(Vec::new());
+                roles.len() - 1
+            });
+            roles[id].push(role);
+        };
+        let mut needs_context = Vec::with_capacity(companies.len());
+        for (i, c) in companies.iter().enumerate() {
+            let company = i as u32;
+            for term in &c.terms {
+                let term = term.trim();
+                let n = normalize_phrase(term);
+                if n.is_empty() {
+                    continue;
+                }
+                let exact = |s: &str| c.case_sensitive.then(|| Box::<str>::from(s));
+                add(
+                    n.clone(),
+                    Role::Term {
+                        company,
+                        exact: exact(term),
+                        variant: false,
+                        handle: false,
+                    },
+                );
+                if n.chars().any(|ch| !is_word_char(ch)) {
+                    let joined: String = n.chars().filter(|&ch| is_word_char(ch)).collect();
+                    let joined_orig: String = term.chars().filter(|&ch| is_word_char(ch)).collect();
+                    if joined.chars().count() >= MIN_VARIANT_CHARS {
+                        add(
+                            joined,
+                            Role::Term {
+                                company,
+                                exact: exact(&joined_orig),
+                                variant: true,
+                                handle: false,
+                            },
+                        );
+                    }
+                }
+                if n.contains(' ') {
+                    let hyphenated = n.replace(' ', "-");
+                    let hyphenated_orig = term.split_whitespace().collect::<Vec<_>>().join("-");
+                    add(
+                        hyphenated,
+                        Role::Term {
+                            company,
+                            exact: exact(&hyphenated_orig),
+                            variant: true,
+                            handle: false,
+                        },
+                    );
+                }
+            }
+            for account in &c.accounts {
+                if let Some(handle) = handle_of(account) {
+                    add(
+                        handle,
+                        Role::Term {
+                            company,
+                            exact: None,
+                            variant: false,
+                            handle: true,
+                        },
+                    );
+                }
+            }
+            let mut has_context = false;
+            for word in &c.context {
+                let n = normalize_phrase(word);
+                has_context |= !n.is_empty();
+                add(n, Role::Context { company });
+            }
+            needs_context.push(has_context);
+            for phrase in &c.exclude {
+                add(normalize_phrase(phrase), Role::Exclude { company });
+            }
+        }
+        let automaton = build(&patterns);
+        Matcher {
+            automaton,
+            roles,
+            needs_context,
+        }
+    }
+
+    /// Approximate heap size of the automaton, in bytes.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.as_ref().map_or(0, |a| a.memory_usage())
+    }
+
+    /// The company names standing in `norm` that pass every check, into
+    /// `accepted`, ordered by company and position. `hits` is scratch space.
+    /// `title` and `body` are the originals behind `norm`, for exact case.
+    pub fn find(
+        &self,
+        norm: &Normalized,
+        title: &str,
+        body: &str,
+        hits: &mut Vec<Hit>,
+        accepted: &mut Vec<Hit>,
+    ) {
+        hits.clear();
+        accepted.clear();
+        let Some(ac) = &self.automaton else { return };
+        let text = norm.text.as_str();
+        for m in ac.find_overlapping_iter(text) {
+            let (start, end) = (m.start(), m.end());
+            if !is_whole_word(text, start, end) {
+                continue;
+            }
+            for role in &self.roles[m.pattern().as_usize()] {
+                let (company, kind) = match role {
+                    Role::Term {
+                        company,
+                        exact,
+                        variant,
+                        handle,
+                    } => {
+                        let tagged =
+                            *variant && matches!(char_before(text, start), Some('@' | '#'));
+                        let sure = *handle || tagged;
+                        if let Some(exact) = exact
+                            && !sure
+                            && !same_text(norm.original(title, body, start, end), exact)
+                        {
+                            continue;
+                        }
+                        (*company, if sure { HitKind::Sure } else { HitKind::Term })
+                    }
+                    Role::Context { company } => (*company, HitKind::Context),
+                    Role::Exclude { company } => (*company, HitKind::Exclude),
+                };
+                hits.push(Hit {
+                    company,
+                    kind,
+                    start: start as u32,
+                    end: end as u32,
+                });
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_unstable_by_key(|h| (h.company, h.start, h.kind));
+        for group in hits.chunk_by(|a, b| a.company == b.company) {
+            let company = group[0].company as usize;
+            let context_ok =
+                !self.needs_context[company] || group.iter().any(|h| h.kind == HitKind::Context);
+            for h in group {
+                match h.kind {
+                    HitKind::Term if !context_ok => continue,
+                    HitKind::Term | HitKind::Sure => {}
+                    HitKind::Context | HitKind::Exclude => continue,
+                }
+                let vetoed = group
+                    .iter()
+                    .any(|x| x.kind == HitKind::Exclude && x.start <= h.start && h.end <= x.end);
+                if !vetoed {
+                    accepted.push(*h);
+                }
+            }
+        }
+    }
+}
+
+fn build(patterns: &[String]) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut builder = AhoCorasick::builder();
+    builder.match_kind(MatchKind::Standard);
+    if patterns.len() <= DFA_MAX_PATTERNS {
+        builder.kind(Some(AhoCorasickKind::DFA));
+        if let Ok(ac) = builder.build(patterns) {
+            return Some(ac);
+        }
+    }
+    // Let the crate choose (a contiguous NFA for large sets); it only fails
+    // beyond limits no company list reaches.
+    builder.kind(None).build(patterns).ok()
+}
+
+/// The `@handle` an account is written as in text, if it is a handle
+/// (`@zonenergie`, `zonenergie@mastodon.social`) and not a display name.
+fn handle_of(account: &str) -> Option<String> {
+    let a = account.trim();
+    if a.is_empty() || a.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let bare = a.strip_prefix('@');
+    let has_at = bare.is_some() || a.contains('@');
+    let local = bare.unwrap_or(a).split('@').next().unwrap_or("");
+    if !has_at || local.is_empty() {
+        return None;
+    }
+    Some(format!("@{}", normalize_phrase(local)))
+}
+
+/// Whether a document's author is one of the company's accounts:
+/// case-insensitive, with or without `@`, `user@instance` matching `user`
+/// (or `@user@instance`) but not another instance's `user`.
+pub(crate) fn author_is(author: &str, account: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_start_matches('@').to_lowercase();
+    let (a, b) = (norm(author), norm(account));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if same_text(&a, &b) {
+        return true;
+    }
+    match (a.split_once('@'), b.split_once('@')) {
+        (Some((user, _)), None) => user == b,
+        (None, Some((user, _))) => user == a,
+        _ => false,
+    }
+}
+
+/// The lower-case host of a URL, without port or user info.
+pub(crate) fn host_of(url: &str) -> Option<&str> {
+    let rest = url.trim().split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then_some(host)
+}
+
+/// Whether `host` is `domain` or one of its subdomains (case-insensitive).
+pub(crate) fn host_in(host: &str, domain: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    let domain = domain.trim().trim_start_matches("*.").trim_end_matches('.');
+    if domain.is_empty() || host.len() < domain.len() {
+        return false;
+    }
+    let cut = host.len() - domain.len();
+    if !host.is_char_boundary(cut) || !host[cut..].eq_ignore_ascii_case(domain) {
+        return false;
+    }
+    host.len() == domain.len() || host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authors_match_accounts_in_their_usual_spellings() {
+        assert!(author_is("@ZonEnergie", "zonenergie"));
+        assert!(author_is("zonenergie@mastodon.social", "@zonenergie"));
+        assert!(author_is("zonenergie", "@zonenergie@mastodon.social"));
+        assert!(author_is(
+            "zon energie  klantenservice",
+            "Zon Energie Klantenservice"
+        ));
+        assert!(!author_is(
+            "zonenergie@other.example",
+            "zonenergie@mastodon.social"
+        ));
+        assert!(!author_is("zonenergiefan", "@zonenergie"));
+        assert!(!author_is("", "@zonenergie"));
+    }
+
+    #[test]
+    fn hosts_and_subdomains() {
+        assert_eq!(
+            host_of("https://user@Blog.ZonEnergie.example:8443/x?y"),
+            Some("Blog.ZonEnergie.example")
+        );
+        assert!(host_in("Blog.ZonEnergie.example", "zonenergie.example"));
+        assert!(host_in("zonenergie.example", "zonenergie.example"));
+        assert!(!host_in("notzonenergie.example", "zonenergie.example"));
+        assert!(!host_in("zonenergie.example.evil", "zonenergie.example"));
+    }
+
+    #[test]
+    fn handles_come_from_at_accounts_only() {
+        assert_eq!(handle_of("@ZonEnergie").as_deref(), Some("@zonenergie"));
+        assert_eq!(
+            handle_of("zonenergie@mastodon.social").as_deref(),
+            Some("@zonenergie")
+        );
+        assert_eq!(handle_of("Zon Energie Klantenservice"), None);
+        assert_eq!(handle_of("zonenergie"), None);
+    }
+}

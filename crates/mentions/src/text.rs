@@ -1,0 +1,946 @@
+//! Normalising and tokenising text: the one place that decides what a
+//! "word", a "clause" and a "stop word" are, so matching, sentiment and terms
+//! agree with each other.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small multiply-rotate hasher for short string keys. The lexicon and
+/// stop-word lookups run for every word of every document; SipHash's DoS
+/// resistance buys nothing there because the keys are our own lexicon, and it
+/// costs a good part of the scoring time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// Letters, digits and `_` (so a handle like `@zon_energie` stays one
+/// token): what a whole-word match may not touch on either side.
+#[inline]
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The separator between title and body, and the mark of a paragraph break:
+/// no pattern contains it, so no match spans two paragraphs.
+pub(crate) const PARAGRAPH: char = '\n';
+
+/// Text prepared for matching and scoring: lower case, apostrophes unified,
+/// each whitespace run one space (a blank line becomes [`PARAGRAPH`]).
+/// `map` leads from every byte of `text` back to the byte of the original it
+/// came from, because lower-casing may change lengths and matches must be
+/// checked against the original case. Reused across documents.
+#[derive(Default)]
+pub(crate) struct Normalized {
+    pub text: String,
+    map: Vec<u32>,
+    /// Where the second pushed part (the body) starts in the virtual original
+    /// "title PARAGRAPH body"; see [`Normalized::original`].
+    body_base: usize,
+}
+
+impl Normalized {
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.map.clear();
+        self.body_base = 0;
+    }
+
+    /// Normalise one text on its own (for `sentiment()`).
+    pub fn set(&mut self, src: &str) {
+        self.clear();
+        self.push(src, 0);
+        self.finish(src.len());
+    }
+
+    /// Normalise a document's title and body as one text with a paragraph
+    /// break between them.
+    pub fn set_doc(&mut self, title: &str, body: &str) {
+        self.clear();
+        self.push(title.trim(), offset_in(title, title.trim()));
+        if !self.text.is_empty() {
+            self.text.push(PARAGRAPH);
+            self.map.push(title.len() as u32);
+        }
+        self.body_base = title.len() + 1;
+        self.push(body, self.body_base);
+        self.finish(self.body_base + body.len());
+    }
+
+    fn finish(&mut self, end: usize) {
+        // Drop a trailing space or paragraph mark so the text ends in a word.
+        while self.text.ends_with([' ', PARAGRAPH]) {
+            self.text.pop();
+            self.map.pop();
+        }
+        self.map.push(end as u32);
+    }
+
+    fn push(&mut self, src: &str, base: usize) {
+        let mut newlines = 0u32;
+        let mut space_at: Option<usize> = None;
+        for (i, c) in src.char_indices() {
+            if c.is_whitespace() {
+                if space_at.is_none() {
+                    space_at = Some(i);
+                    newlines = 0;
+                }
+                if c == '\n' {
+                    newlines += 1;
+                }
+                continue;
+            }
+            if let Some(at) = space_at.take() {
+                // Leading whitespace of a part is dropped.
+                if !self.text.is_empty() && !self.text.ends_with(PARAGRAPH) {
+                    self.text.push(if newlines >= 2 { PARAGRAPH } else { ' ' });
+                    self.map.push((base + at) as u32);
+                }
+            }
+            let at = (base + i) as u32;
+            match c {
+                // Soft hyphens and zero-width spaces hide inside scraped words.
+                '\u{ad}' | '\u{200b}' | '\u{feff}' => {}
+                '\u{2019}' | '\u{2018}' | '`' => {
+                    self.text.push('\'');
+                    self.map.push(at);
+                }
+                c if c.is_ascii() => {
+                    self.text.push(c.to_ascii_lowercase());
+                    self.map.push(at);
+                }
+                c => {
+                    let before = self.text.len();
+                    self.text.extend(c.to_lowercase());
+                    for _ in before..self.text.len() {
+                        self.map.push(at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Byte offset in the virtual original "title PARAGRAPH body" of the
+    /// normalised byte `i` (`i == text.len()` gives the end).
+    #[inline]
+    pub fn orig(&self, i: usize) -> usize {
+        self.map.get(i).copied().unwrap_or(u32::MAX) as usize
+    }
+
+    /// The original text behind the normalised range `s..e`.
+    pub fn original<'a>(&self, title: &'a str, body: &'a str, s: usize, e: usize) -> &'a str {
+        let (os, oe) = (self.orig(s), self.orig(e));
+        if self.body_base > 0 && os >= self.body_base {
+            body.get(os - self.body_base..oe.saturating_sub(self.body_base))
+                .unwrap_or("")
+        } else if self.body_base == 0 {
+            // A single text set with `set`.
+            title.get(os..oe).unwrap_or("")
+        } else {
+            title.get(os..oe.min(title.len())).unwrap_or("")
+        }
+    }
+}
+
+fn offset_in(outer: &str, inner: &str) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
+}
+
+/// The char just before byte `i` of `s`, if any.
+#[inline]
+pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
+    s.get(..i)?.chars().next_back()
+}
+
+/// The char at byte `i` of `s`, if any.
+#[inline]
+pub(crate) fn char_at(s: &str, i: usize) -> Option<char> {
+    s.get(i..)?.chars().next()
+}
+
+/// Whether `s[start..end]` stands as whole words: a side that begins or ends
+/// in a word character must not touch another word character.
+pub(crate) fn is_whole_word(s: &str, start: usize, end: usize) -> bool {
+    let Some(m) = s.get(start..end) else {
+        return false;
+    };
+    let (Some(first), Some(last)) = (m.chars().next(), m.chars().next_back()) else {
+        return false;
+    };
+    if is_word_char(first) && char_before(s, start).is_some_and(is_word_char) {
+        return false;
+    }
+    if is_word_char(last) && char_at(s, end).is_some_and(is_word_char) {
+        return false;
+    }
+    true
+}
+
+/// Whether two texts are equal once whitespace runs count as one space and
+/// curly apostrophes as straight ones (case matters).
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    fn unify(s: &str) -> impl Iterator<Item = char> + '_ {
+        let mut in_space = false;
+        s.chars().filter_map(move |c| {
+            if c.is_whitespace() {
+                if in_space {
+                    return None;
+                }
+                in_space = true;
+                return Some(' ');
+            }
+            in_space = false;
+            Some(match c {
+                '\u{2019}' | '\u{2018}' | '`' => '\'',
+                c => c,
+            })
+        })
+    }
+    unify(a).eq(unify(b))
+}
+
+/// Normalise a configured phrase (term, context word, exclude) the way
+/// document text is normalised, so both meet in the automaton.
+pub(crate) fn normalize_phrase(s: &str) -> String {
+    let mut n = Normalized::default();
+    n.set(s);
+    n.text.replace(PARAGRAPH, " ")
+}
+
+/// One piece of a clause, as the sentiment scorer sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Token<'a> {
+    /// A run of word characters, with inner apostrophes (`don't`, `z'n`).
+    /// `handle` is set after `@` (a user name, not a word of the text).
+    Word {
+        text: &'a str,
+        start: usize,
+        handle: bool,
+    },
+    /// One emoji or other symbol character.
+    Symbol(char),
+    /// A run of `!`.
+    Bangs(u32),
+    /// A comma, colon or other mark that ends a negation's reach.
+    Pause,
+    /// Something else that may start an emoticon (`:`, `;`, `<`, `=`, `^`).
+    Other { start: usize },
+}
+
+/// Splits normalised text into [`Token`]s without allocating.
+pub(crate) struct Tokens<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Tokens<'a> {
+    pub fn new(s: &'a str) -> Self {
+        Self { s, pos: 0 }
+    }
+    /// Move past `n` bytes (an emoticon the caller recognised).
+    pub fn skip_bytes(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.s.len());
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let s = self.s;
+        loop {
+            let c = char_at(s, self.pos)?;
+            let start = self.pos;
+            if is_word_char(c) {
+                let bytes = s.as_bytes();
+                let mut end = start;
+                let mut it = s[start..].char_indices().peekable();
+                while let Some((i, ch)) = it.next() {
+                    if is_word_char(ch) {
+                        end = start + i + ch.len_utf8();
+                    } else if ch == '\'' && it.peek().is_some_and(|&(_, n)| is_word_char(n)) {
+                        continue;
+                    } else {
+                        break;
+                    }
+                }
+                self.pos = end;
+                let handle = start > 0 && bytes[start - 1] == b'@';
+                return Some(Token::Word {
+                    text: &s[start..end],
+                    start,
+                    handle,
+                });
+            }
+            self.pos += c.len_utf8();
+            match c {
+                ' ' | PARAGRAPH | '\'' | '"' | '#' | '@' | '(' | ')' | '[' | ']' | '*' => continue,
+                '!' => {
+                    let mut n = 1;
+                    while s.as_bytes().get(self.pos) == Some(&b'!') {
+                        n += 1;
+                        self.pos += 1;
+                    }
+                    return Some(Token::Bangs(n));
+                }
+                ':' | ';' | '<' | '=' | '^' => return Some(Token::Other { start }),
+                ',' | '.' | '?' | '-' | '/' | '|' | '&' | '+' | '…' | '–' | '—' => {
+                    return Some(Token::Pause);
+                }
+                c if c.is_ascii() => continue,
+                // Variation selectors, joiners and skin tones dress up an emoji.
+                '\u{fe0f}' | '\u{200d}' | '\u{1f3fb}'..='\u{1f3ff}' => continue,
+                c => return Some(Token::Symbol(c)),
+            }
+        }
+    }
+}
+
+/// Words that start a clause which contrasts with what came before
+/// ("..., maar de trein reed prima").
+pub(crate) const CONTRAST: &[&str] = &[
+    "maar",
+    "echter",
+    "doch",
+    "daarentegen",
+    "but",
+    "however",
+    "nevertheless",
+    "yet",
+];
+
+/// Contrast words that open a subordinate clause ending at the next comma
+/// ("Hoewel X te laat was, ...").
+pub(crate) const CONTRAST_SUB: &[&str] = &[
+    "although", "though", "whereas", "hoewel", "ofschoon", "terwijl", "alhoewel",
+];
+
+/// A clause of the text: a sentence, or part of one cut at a contrast word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Clause {
+    pub start: u32,
+    pub end: u32,
+    /// Begins with a coordinating contrast word (`maar`, `but`) or is the
+    /// main clause after a "hoewel ...," clause: a reader weighs it more
+    /// than the clause before it.
+    pub contrast: bool,
+}
+
+/// Split normalised text into clauses at sentence ends, paragraph breaks and
+/// contrast words. `out` is cleared first.
+pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
+    out.clear();
+    let b = s.as_bytes();
+    let mut start = 0usize;
+    let mut contrast = false;
+    let mut until_comma = false;
+    let push = |out: &mut Vec<Clause>, from: usize, to: usize, contrast: bool| {
+        if s[from..to].bytes().any(|c| c != b' ') {
+            out.push(Clause {
+                start: from as u32,
+                end: to as u32,
+                contrast,
+            });
+        }
+    };
+    let mut i = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'.' | b'!' | b'?' | b';' => {
+                // Runs like "?!" or "..." end together; a dot inside "bol.com"
+                // or "3.5" is not a sentence end.
+                let mut j = i + 1;
+                while j < b.len() && matches!(b[j], b'.' | b'!' | b'?') {
+                    j += 1;
+                }
+                if j >= b.len() || b[j] == b' ' || b[j] == b'\n' || b[j] == b'"' || b[j] == b')' {
+                    push(out, start, j, contrast);
+                    start = j;
+                    contrast = false;
+                    until_comma = false;
+                }
+                i = j;
+                continue;
+            }
+            b'\n' => {
+                push(out, start, i, contrast);
+                start = i + 1;
+                contrast = false;
+                until_comma = false;
+            }
+            b',' if until_comma => {
+                // The main clause after "hoewel ..., " is what the writer
+                // stresses, like the clause after "maar".
+                push(out, start, i + 1, contrast);
+                start = i + 1;
+                contrast = true;
+                until_comma = false;
+            }
+            c if c.is_ascii_alphabetic() && (i == 0 || !is_word_byte_before(s, i)) => {
+                let mut j = i;
+                while j < b.len() && b[j].is_ascii_alphabetic() {
+                    j += 1;
+                }
+                let next_is_word = char_at(s, j).is_some_and(is_word_char);
+                if !next_is_word {
+                    let w = &s[i..j];
+                    let coord = CONTRAST.contains(&w);
+                    let sub = !coord && CONTRAST_SUB.contains(&w);
+                    if coord || sub {
+                        push(out, start, i, contrast);
+                        start = i;
+                        contrast = coord;
+                        until_comma = sub;
+                    }
+                }
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    push(out, start, b.len(), contrast);
+}
+
+fn is_word_byte_before(s: &str, i: usize) -> bool {
+    char_before(s, i).is_some_and(is_word_char)
+}
+
+/// Dutch function words, for leaving them out of terms and for telling Dutch
+/// from English in short texts.
+pub(crate) const STOP_NL: &[&str] = &[
+    "aan",
+    "al",
+    "alle",
+    "alles",
+    "als",
+    "altijd",
+    "ben",
+    "bent",
+    "bij",
+    "daar",
+    "dan",
+    "dat",
+    "de",
+    "deze",
+    "die",
+    "dit",
+    "doch",
+    "doen",
+    "door",
+    "dus",
+    "een",
+    "eens",
+    "en",
+    "er",
+    "ge",
+    "geen",
+    "geweest",
+    "had",
+    "hebben",
+    "heb",
+    "hebt",
+    "heeft",
+    "hem",
+    "het",
+    "hier",
+    "hij",
+    "hoe",
+    "hun",
+    "iemand",
+    "iets",
+    "ik",
+    "in",
+    "is",
+    "ja",
+    "je",
+    "jij",
+    "jou",
+    "jouw",
+    "jullie",
+    "kan",
+    "kon",
+    "kunnen",
+    "maar",
+    "me",
+    "meer",
+    "men",
+    "met",
+    "mij",
+    "mijn",
+    "moet",
+    "moeten",
+    "na",
+    "naar",
+    "nee",
+    "niet",
+    "niets",
+    "niks",
+    "nog",
+    "nu",
+    "of",
+    "om",
+    "omdat",
+    "ons",
+    "onze",
+    "ook",
+    "op",
+    "over",
+    "reeds",
+    "te",
+    "tegen",
+    "toch",
+    "toen",
+    "tot",
+    "u",
+    "uit",
+    "uw",
+    "van",
+    "veel",
+    "voor",
+    "want",
+    "waren",
+    "was",
+    "wat",
+    "we",
+    "wel",
+    "werd",
+    "wie",
+    "wij",
+    "wil",
+    "worden",
+    "wordt",
+    "zal",
+    "ze",
+    "zelf",
+    "zich",
+    "zij",
+    "zijn",
+    "zo",
+    "zonder",
+    "zou",
+    "zouden",
+    "weer",
+    "mn",
+    "zn",
+    "m'n",
+    "z'n",
+    "d'r",
+    "'t",
+    "t",
+    "ff",
+    "even",
+    "nou",
+    "maar",
+    "echt",
+    "gewoon",
+    "heel",
+    "erg",
+    "wordt",
+    "werden",
+    "gaat",
+    "gaan",
+    "ging",
+    "komt",
+    "kom",
+    "komen",
+    "kwam",
+    "krijg",
+    "krijgen",
+    "kreeg",
+    "word",
+    "wilt",
+    "willen",
+    "mag",
+    "mogen",
+    "zullen",
+    "zei",
+    "zegt",
+    "nooit",
+    "steeds",
+    "alweer",
+    "vandaag",
+    "gisteren",
+    "morgen",
+    "daarna",
+    "eerst",
+    "dus",
+    "jullie",
+    "hen",
+    "haar",
+    "hun",
+    "wij",
+    "onder",
+    "boven",
+    "tussen",
+    "sinds",
+    "tijdens",
+    "binnen",
+    "buiten",
+    "waar",
+    "waarom",
+    "wanneer",
+    "welke",
+    "zeer",
+    "beetje",
+    "ermee",
+    "erop",
+    "eraan",
+    "ervan",
+    "hierover",
+    "daarover",
+    "waarvan",
+    "echter",
+    "hoewel",
+    "terwijl",
+    "mee",
+    "af",
+    "via",
+    "per",
+    "dezelfde",
+    "hetzelfde",
+    "andere",
+    "ander",
+    "elk",
+    "elke",
+    "ieder",
+    "iedere",
+    "wanneer",
+    "bijvoorbeeld",
+    "ongeveer",
+    "alleen",
+    "misschien",
+    "natuurlijk",
+    "helemaal",
+];
+
+/// English function words (see [`STOP_NL`]).
+pub(crate) const STOP_EN: &[&str] = &[
+    "a",
+    "about",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "down",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "it's",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "us",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "don't",
+    "doesn't",
+    "didn't",
+    "can't",
+    "won't",
+    "isn't",
+    "aren't",
+    "wasn't",
+    "weren't",
+    "haven't",
+    "hasn't",
+    "still",
+    "yet",
+    "however",
+    "although",
+    "though",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "really",
+    "even",
+    "ever",
+    "never",
+    "always",
+    "there's",
+    "that's",
+    "what's",
+    "let",
+    "lets",
+    "let's",
+    "via",
+    "per",
+    "one",
+    "two",
+    "three",
+    "much",
+    "many",
+    "lot",
+    "lots",
+    "since",
+    "during",
+    "within",
+    "without",
+    "between",
+    "against",
+    "among",
+    "etc",
+    "im",
+    "dont",
+    "u",
+    "ur",
+    "ya",
+    "gonna",
+    "wanna",
+    "say",
+    "says",
+    "said",
+    "go",
+    "goes",
+    "went",
+    "make",
+    "made",
+    "see",
+    "know",
+    "think",
+    "want",
+    "day",
+    "days",
+    "time",
+    "again",
+];
+
+/// Pieces of links and markup that are never a topic.
+pub(crate) const NOT_TOPICS: &[&str] = &[
+    "http", "https", "www", "com", "nl", "org", "net", "html", "php", "amp", "rt", "via", "quot",
+    "nbsp", "gt", "lt", "be", "de", "eu", "io",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalising_lowers_case_collapses_space_and_maps_back() {
+        let mut n = Normalized::default();
+        let title = "Storing bij ZON";
+        let body = "  Ärger\n over  Zon\n\nEnergie’s app";
+        n.set_doc(title, body);
+        assert_eq!(n.text, "storing bij zon\närger over zon\nenergie's app");
+        let at = n.text.find("zon\nenergie").unwrap();
+        assert_eq!(n.original(title, body, at, at + 3), "Zon");
+        let t = n.text.find("zon").unwrap();
+        assert_eq!(n.original(title, body, t, t + 3), "ZON");
+        let a = n.text.find("ärger").unwrap();
+        assert_eq!(n.original(title, body, a, a + "ärger".len()), "Ärger");
+    }
+
+    #[test]
+    fn whole_words_do_not_match_inside_longer_words() {
+        let s = "zondag zon's @zon #zon zon-contract zon_energie";
+        assert!(!is_whole_word(s, 0, 3));
+        assert!(is_whole_word(s, 7, 10));
+        assert!(is_whole_word(s, 14, 17));
+        assert!(is_whole_word(s, 19, 22));
+        assert!(is_whole_word(s, 23, 26));
+        assert!(!is_whole_word(s, 36, 39));
+    }
+
+    #[test]
+    fn clauses_split_on_sentence_ends_and_contrast_words() {
+        let s = "meeuw air was weer te laat, maar de trein reed prima. bestel via bol.com! hoewel het duur was, is het goed";
+        let mut out = Vec::new();
+        clauses(s, &mut out);
+        let texts: Vec<&str> = out
+            .iter()
+            .map(|c| s[c.start as usize..c.end as usize].trim())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "meeuw air was weer te laat,",
+                "maar de trein reed prima.",
+                "bestel via bol.com!",
+                "hoewel het duur was,",
+                "is het goed"
+            ]
+        );
+        assert!(out[1].contrast && !out[0].contrast && !out[3].contrast && out[4].contrast);
+    }
+
+    #[test]
+    fn tokens_keep_inner_apostrophes_and_count_bangs() {
+        let toks: Vec<Token> = Tokens::new("don't @zon 😡!!! :)").collect();
+        assert!(matches!(
+            toks[0],
+            Token::Word {
+                text: "don't",
+                handle: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            toks[1],
+            Token::Word {
+                text: "zon",
+                handle: true,
+                ..
+            }
+        ));
+        assert_eq!(toks[2], Token::Symbol('😡'));
+        assert_eq!(toks[3], Token::Bangs(3));
+        assert!(matches!(toks[4], Token::Other { .. }));
+    }
+}
