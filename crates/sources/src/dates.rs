@@ -1,0 +1,108 @@
+//! Lenient reading of the times pages and APIs state.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// Date-times without a zone, tried in order. Forums rarely state a zone;
+/// such times are taken as UTC.
+const NAIVE_DATETIMES: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d-%m-%Y, %H:%M",
+    "%d.%m.%Y %H:%M",
+];
+
+const NAIVE_DATES: &[&str] = &["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y"];
+
+/// Reads a time written as RFC 3339, RFC 2822, `YYYY-MM-DD HH:MM`,
+/// `DD-MM-YYYY HH:MM` (and a few close relatives, or a bare date).
+/// `None` when it is none of these.
+pub fn parse_lenient(text: &str) -> Option<DateTime<Utc>> {
+    let s = text.trim();
+    // A time is short; anything long is not one, and is not worth trying.
+    if s.is_empty() || s.len() > 64 {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    let bare = s
+        .strip_suffix(" UTC")
+        .or_else(|| s.strip_suffix(" GMT"))
+        .unwrap_or(s);
+    for fmt in NAIVE_DATETIMES {
+        if let Ok(t) = NaiveDateTime::parse_from_str(bare, fmt) {
+            return Some(t.and_utc());
+        }
+    }
+    for fmt in NAIVE_DATES {
+        if let Ok(d) = NaiveDate::parse_from_str(bare, fmt) {
+            return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(t: Option<DateTime<Utc>>) -> String {
+        t.map(|t| t.to_rfc3339()).unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_the_common_forms() {
+        assert_eq!(
+            iso(parse_lenient("2026-11-20T14:03:00+01:00")),
+            "2026-11-20T13:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient("Fri, 20 Nov 2026 14:03:00 GMT")),
+            "2026-11-20T14:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient("2026-11-20 14:03")),
+            "2026-11-20T14:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient(" 20-11-2026 14:03 ")),
+            "2026-11-20T14:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient("2026-11-20")),
+            "2026-11-20T00:00:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient("2026-11-20T14:03:00.123")),
+            "2026-11-20T14:03:00.123+00:00"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_time() {
+        assert_eq!(parse_lenient("gisteren"), None);
+        assert_eq!(parse_lenient(""), None);
+        assert_eq!(parse_lenient("31-02-2026 10:00"), None);
+        assert_eq!(parse_lenient(&"9".repeat(10_000)), None);
+    }
+}

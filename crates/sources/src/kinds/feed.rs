@@ -1,0 +1,264 @@
+//! `feed` sources: RSS 0.9x/1.0/2.0, Atom and JSON Feed, through feed-rs.
+
+use super::{looks_like_html, mime_of, resolve, source_url};
+use crate::PollOutcome;
+use crate::decode::{Markup, decode};
+use crate::error::{SourceError, one_line};
+use crate::fetch::{ACCEPT_FEED, Fetcher};
+use crate::ident::{canonical_url, id_for_guid, id_for_link};
+use crate::state::{PageState, SourceState};
+use crate::text::html_to_text;
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Feed, Link, Person};
+use repmon_config::Source;
+use repmon_model::{Document, SourceKind};
+use std::collections::HashMap;
+use url::Url;
+
+pub(crate) async fn poll(
+    fetcher: &Fetcher,
+    source: &Source,
+    state: &SourceState,
+    now: DateTime<Utc>,
+) -> Result<PollOutcome, SourceError> {
+    let url = source_url(source)?;
+    let fetched = fetcher
+        .get(&url, ACCEPT_FEED, state.validators(url.as_str()))
+        .await?;
+    let documents = if fetched.not_modified {
+        Vec::new()
+    } else {
+        // Relative links are relative to where the feed really is, after redirects.
+        parse_feed(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            &fetched.url,
+            source,
+            now,
+        )?
+    };
+    let mut next = SourceState::default();
+    next.pages.insert(
+        url.to_string(),
+        PageState {
+            validators: fetched.validators,
+            ..PageState::default()
+        },
+    );
+    Ok(PollOutcome {
+        documents,
+        requests: fetched.requests,
+        not_modified: usize::from(fetched.not_modified),
+        state: next,
+    })
+}
+
+/// Parses a feed body into documents.
+///
+/// `bytes` are decoded first (byte order mark, `content_type`'s charset,
+/// the XML declaration, else a legacy guess), so feeds in ISO-8859-1 and
+/// friends read right. `base_url` is where the feed was fetched from:
+/// relative links resolve against it and errors name it. Entries without a
+/// published or updated time get `now`.
+pub fn parse_feed(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &Url,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> Result<Vec<Document>, SourceError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SourceError::NotAFeed {
+            url: base_url.to_string(),
+            reason: "the body is empty".into(),
+        });
+    }
+    let text = decode(bytes, content_type, Markup::Xml);
+    let feed = parse_with_feed_rs(&text, base_url)
+        .map_err(|cause| not_a_feed(&text, content_type, base_url, cause))?;
+    Ok(documents(feed, base_url, source, now))
+}
+
+fn parse_with_feed_rs(text: &str, base_url: &Url) -> Result<Feed, String> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base_url.as_str()))
+        .build();
+    // feed-rs is well fuzzed, but a panic on a stranger's bytes must not take
+    // the daemon down; it becomes an ordinary "cannot read" error.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.parse(text.as_bytes())
+    })) {
+        Ok(Ok(feed)) => Ok(feed),
+        Ok(Err(e)) => Err(one_line(e)),
+        Err(_) => Err("the feed parser gave up on this input".into()),
+    }
+}
+
+/// Explains a parse failure: a web page or another kind of file is "not a
+/// feed" (a page that names its feed says where it is); anything else is a
+/// broken feed.
+fn not_a_feed(text: &str, content_type: Option<&str>, url: &Url, cause: String) -> SourceError {
+    if looks_like_html(text, content_type) {
+        let ct = content_type
+            .map(mime_of)
+            .unwrap_or_else(|| "no content type".into());
+        let mut reason = format!("the server sent an HTML page ({ct})");
+        if let Some(feed) = advertised_feed(text, url) {
+            reason.push_str(&format!("; the page names a feed at {feed}"));
+        }
+        return SourceError::NotAFeed {
+            url: url.to_string(),
+            reason,
+        };
+    }
+    if let Some(ct) = content_type.map(mime_of) {
+        let textual =
+            ct.contains("xml") || ct.contains("json") || ct.starts_with("text/") || ct.is_empty();
+        if !textual {
+            return SourceError::NotAFeed {
+                url: url.to_string(),
+                reason: format!("the server sent {ct}"),
+            };
+        }
+    }
+    SourceError::BadFeed {
+        url: url.to_string(),
+        cause,
+    }
+}
+
+/// The first `<link rel="alternate">` feed a web page points to.
+fn advertised_feed(page: &str, base: &Url) -> Option<Url> {
+    crate::text::check_nesting(page).ok()?;
+    let html = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse("link[rel~=alternate][href]").ok()?;
+    html.select(&sel)
+        .filter(|l| {
+            let t = l.attr("type").unwrap_or("").to_ascii_lowercase();
+            t.contains("rss") || t.contains("atom") || t.contains("feed+json")
+        })
+        .find_map(|l| resolve(base, l.attr("href")?))
+}
+
+fn documents(feed: Feed, base_url: &Url, source: &Source, now: DateTime<Utc>) -> Vec<Document> {
+    let feed_author = feed.authors.iter().find_map(person_name);
+    // Tracking parameters are dropped from permalinks, in the id and in what users see.
+    let links: Vec<Option<Url>> = feed
+        .entries
+        .iter()
+        .map(|e| entry_link(e, base_url).map(|l| canonical_url(&l)))
+        .collect();
+    // Some feeds point every item at the same page (the home page); the link
+    // cannot tell those items apart, so they are told apart by their guid.
+    let mut link_uses: HashMap<&str, usize> = HashMap::new();
+    for link in links.iter().flatten() {
+        *link_uses.entry(link.as_str()).or_default() += 1;
+    }
+
+    let mut out = Vec::with_capacity(feed.entries.len());
+    for (entry, link) in feed.entries.iter().zip(&links) {
+        let id = match link {
+            Some(l) if link_uses.get(l.as_str()).copied().unwrap_or(0) < 2 => id_for_link(l),
+            _ => id_for_guid(&source.id, &entry.id),
+        };
+        let url = match link {
+            Some(l) => l.to_string(),
+            // A guid that is an absolute web address is the permalink (RSS isPermaLink).
+            None => match Url::parse(entry.id.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => u.to_string(),
+                _ => base_url.to_string(),
+            },
+        };
+        let title = entry
+            .title
+            .as_ref()
+            .map(|t| html_to_text(&t.content))
+            .unwrap_or_default();
+        let body = entry_body(entry);
+        let author = entry
+            .authors
+            .iter()
+            .find_map(person_name)
+            .or_else(|| feed_author.clone());
+        let published = entry.published.or(entry.updated).unwrap_or(now);
+        let lang_hint = entry
+            .language
+            .clone()
+            .or_else(|| feed.language.clone())
+            .filter(|l| !l.trim().is_empty());
+        out.push(Document {
+            id,
+            source: source.id.clone(),
+            kind: SourceKind::Feed,
+            url,
+            title,
+            body,
+            author,
+            published,
+            first_seen: now,
+            lang_hint,
+            thread: None,
+            in_reply_to: None,
+            position: None,
+            rating: None,
+            about: None,
+        });
+    }
+    out
+}
+
+/// The entry's permalink: its alternate link (or the first plain one).
+fn entry_link(entry: &Entry, base: &Url) -> Option<Url> {
+    let usable = |l: &&Link| {
+        !matches!(
+            l.rel.as_deref(),
+            Some("self" | "edit" | "enclosure" | "replies" | "related")
+        )
+    };
+    let pick = entry
+        .links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or_else(|| entry.links.iter().find(usable))?;
+    resolve(base, &pick.href)
+}
+
+/// The fullest text the entry has: content, else summary, else a media description.
+fn entry_body(entry: &Entry) -> String {
+    let content = entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .filter(|b| !b.trim().is_empty());
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|s| s.content.as_str())
+        .filter(|b| !b.trim().is_empty());
+    let media = entry.media.iter().find_map(|m| {
+        m.description
+            .as_ref()
+            .map(|d| d.content.as_str())
+            .filter(|b| !b.trim().is_empty())
+    });
+    content
+        .or(summary)
+        .or(media)
+        .map(html_to_text)
+        .unwrap_or_default()
+}
+
+fn person_name(p: &Person) -> Option<String> {
+    let name = p
+        .name
+        .as_deref()
+        .map(html_to_text)
+        .filter(|n| !n.is_empty());
+    name.or_else(|| {
+        p.email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+    })
+}

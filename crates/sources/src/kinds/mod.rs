@@ -1,0 +1,67 @@
+//! One module per source kind. Each has an async `poll` (fetch, remember
+//! validators) and a sync parser that turns a fetched body into documents,
+//! so parsing can be tested and benchmarked without a network.
+
+pub mod feed;
+pub mod html;
+pub mod mastodon;
+pub mod reviews;
+
+use crate::error::{SourceError, one_line};
+use repmon_config::Source;
+use url::Url;
+
+/// The source's configured URL, parsed.
+pub(crate) fn source_url(source: &Source) -> Result<Url, SourceError> {
+    let url = Url::parse(source.url.trim()).map_err(|e| SourceError::BadUrl {
+        url: source.url.clone(),
+        cause: one_line(e),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(SourceError::BadUrl {
+            url: source.url.clone(),
+            cause: "only http and https URLs with a host can be polled".into(),
+        });
+    }
+    Ok(url)
+}
+
+/// Whether a body that failed to parse as a feed is in fact a web page.
+pub(crate) fn looks_like_html(text: &str, content_type: Option<&str>) -> bool {
+    if content_type
+        .is_some_and(|ct| mime_of(ct) == "text/html" || mime_of(ct) == "application/xhtml+xml")
+    {
+        return true;
+    }
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(256)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.contains("<head")
+        || head.contains("<body")
+}
+
+/// The media type of a Content-Type header, lower case, without parameters.
+pub(crate) fn mime_of(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Resolves a link found in a document against the document's URL; only
+/// http(s) results are links a reader can follow.
+pub(crate) fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let u = base.join(href).ok()?;
+    matches!(u.scheme(), "http" | "https").then_some(u)
+}
