@@ -87,21 +87,27 @@ pub fn trend_svg(daily: &[DailyPoint]) -> String {
     for (i, d) in daily.iter().enumerate() {
         let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
         let y = y_count(d.mentions);
+        let tip = match d.mentions {
+            0 => format!("{}: no mentions", d.date),
+            n => format!(
+                "{}: {n} mention{} ({} positive, {} negative, {} neutral), net sentiment {}",
+                d.date,
+                if n == 1 { "" } else { "s" },
+                d.positive,
+                d.negative,
+                d.neutral,
+                if d.net_sentiment.is_finite() {
+                    format!("{:+.2}", d.net_sentiment)
+                } else {
+                    "–".into()
+                }
+            ),
+        };
         let _ = write!(
             s,
             "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{:.1}\" fill=\"{BAR}\">\
-             <title>{}: {} mentions ({} positive, {} negative, {} neutral), net sentiment {}</title></rect>",
+             <title>{tip}</title></rect>",
             TOP + plot_h - y,
-            d.date,
-            d.mentions,
-            d.positive,
-            d.negative,
-            d.neutral,
-            if d.net_sentiment.is_finite() {
-                format!("{:+.2}", d.net_sentiment)
-            } else {
-                "–".into()
-            }
         );
     }
 
@@ -193,7 +199,10 @@ mod tests {
             3,
             "the empty day has no sentiment point"
         );
-        assert!(svg.contains("2026-11-18: 8 mentions"));
+        assert!(svg.contains(
+            "2026-11-18: 8 mentions (4 positive, 2 negative, 2 neutral), net sentiment -0.25"
+        ));
+        assert!(svg.contains("2026-11-17: no mentions"));
         assert!(svg.contains("16 Nov") && svg.contains("19 Nov"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         // The tallest bar reaches the top of the plot.
