@@ -11,10 +11,16 @@
 //! [`rank`] is pure (mentions in, ranking out) so it can be tested on
 //! constructed mention streams; [`Monitor`] reads the store and keeps snapshots.
 
+mod model;
+mod reasons;
+
+pub use model::{Components, Model, Weights, buzz, reach, vibe};
+
 use chrono::{DateTime, NaiveDate, Utc};
+use model::{Scored, Tally};
 use repmon_config::{Company, Config};
-use repmon_model::Mention;
-use repmon_store::{Store, StoreError};
+use repmon_model::{Mention, Sentiment};
+use repmon_store::{Store, StoreError, Table, time_key};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -33,7 +39,10 @@ impl Window {
 
     /// The window of the same length just before this one.
     pub fn previous(&self) -> Window {
-        Window { from: self.from - (self.to - self.from), to: self.from }
+        Window {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+        }
     }
 }
 
@@ -159,9 +168,131 @@ pub fn rank(
     window: Window,
     generated_at: DateTime<Utc>,
 ) -> Ranking {
-    let _ = (companies, current, previous, window, generated_at);
-    todo!()
+    rank_with(
+        &Model::default(),
+        companies,
+        current,
+        previous,
+        window,
+        generated_at,
+    )
 }
+
+/// [`rank`] with a given model (weights, smoothing).
+pub fn rank_with(
+    model: &Model,
+    companies: &[Company],
+    current: &[Mention],
+    previous: &[Mention],
+    window: Window,
+    generated_at: DateTime<Utc>,
+) -> Ranking {
+    let a = Analysis::new(model, companies, current, previous);
+    let mut entries: Vec<Entry> = (0..companies.len()).map(|i| a.entry(i)).collect();
+    entries.sort_by_key(|e| e.rank);
+    Ranking {
+        generated_at,
+        window,
+        entries,
+    }
+}
+
+/// Both windows tallied and scored.
+struct Analysis<'a> {
+    model: &'a Model,
+    companies: &'a [Company],
+    cur_tallies: Vec<Tally<'a>>,
+    prev_tallies: Vec<Tally<'a>>,
+    cur: Scored,
+    prev: Scored,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(
+        model: &'a Model,
+        companies: &'a [Company],
+        current: &'a [Mention],
+        previous: &'a [Mention],
+    ) -> Self {
+        let cur_tallies = model::tally(companies, current);
+        let prev_tallies = model::tally(companies, previous);
+        let cur = model::score_window(model, companies, &cur_tallies);
+        let prev = model::score_window(model, companies, &prev_tallies);
+        Analysis {
+            model,
+            companies,
+            cur_tallies,
+            prev_tallies,
+            cur,
+            prev,
+        }
+    }
+
+    fn had_data_before(&self, i: usize) -> bool {
+        self.prev_tallies[i].mentions > 0
+    }
+
+    fn side(&self, i: usize, current: bool) -> reasons::Side<'_, 'a> {
+        let (t, s) = if current {
+            (&self.cur_tallies, &self.cur)
+        } else {
+            (&self.prev_tallies, &self.prev)
+        };
+        reasons::Side {
+            tally: &t[i],
+            metrics: &s.metrics[i],
+            components: s.components[i],
+            score: s.scores[i],
+            rank: s.ranks[i],
+        }
+    }
+
+    fn entry(&self, i: usize) -> Entry {
+        let before = self.had_data_before(i);
+        // The companies it swapped places with (both ranked in both windows).
+        let (was, is) = (self.prev.ranks[i], self.cur.ranks[i]);
+        let passed_by: Vec<&str> = (0..self.companies.len())
+            .filter(|&j| {
+                let (jwas, jis) = (self.prev.ranks[j], self.cur.ranks[j]);
+                j != i
+                    && self.cur_tallies[j].mentions > 0
+                    && self.had_data_before(j)
+                    && ((jwas > was && jis < is) || (jwas < was && jis > is))
+            })
+            .map(|j| self.companies[j].name.as_str())
+            .take(3)
+            .collect();
+        let reasons = if before || self.cur_tallies[i].mentions > 0 {
+            reasons::reasons(
+                &self.model.weights,
+                &self.side(i, true),
+                &self.side(i, false),
+                &passed_by,
+            )
+        } else {
+            Vec::new()
+        };
+        Entry {
+            rank: self.cur.ranks[i],
+            previous_rank: before.then(|| self.prev.ranks[i]),
+            company: CompanyRef {
+                id: self.companies[i].id.clone(),
+                name: self.companies[i].name.clone(),
+            },
+            score: self.cur.scores[i],
+            score_change: before.then(|| model::round(self.cur.scores[i] - self.prev.scores[i], 1)),
+            metrics: self.cur.metrics[i].clone(),
+            reasons,
+        }
+    }
+}
+
+/// How long every snapshot is kept; older ones thin out to one per day.
+const SNAPSHOT_KEEP_ALL: chrono::Duration = chrono::Duration::days(2);
+/// Top mentions on a company page, per polarity.
+const TOP_MENTIONS: usize = 5;
+/// Longest excerpt of a mention summary, in chars.
+const EXCERPT_CHARS: usize = 280;
 
 /// The monitor over a store: rankings, company reports, snapshots.
 pub struct Monitor {
@@ -174,32 +305,223 @@ impl Monitor {
         Monitor { store, config }
     }
 
-    /// The table for the window of length `window` ending at `at`, limited to `top` entries.
-    pub fn ranking(&self, at: DateTime<Utc>, window: chrono::Duration, top: usize) -> Result<Ranking> {
-        let _ = (at, window, top, &self.store, &self.config);
-        todo!()
+    /// The stored mentions of `window` and of the window before it.
+    fn load(&self, window: Window) -> Result<(Vec<Mention>, Vec<Mention>)> {
+        let mut all = self
+            .store
+            .mentions_between(window.previous().from, window.to)?;
+        // Oldest first, so the split is one search.
+        let split = all.partition_point(|m| m.doc.published < window.from);
+        let current = all.split_off(split);
+        Ok((current, all))
+    }
+
+    /// The table for the window of length `window` ending at `at`, limited to
+    /// `top` entries (0 = all).
+    pub fn ranking(
+        &self,
+        at: DateTime<Utc>,
+        window: chrono::Duration,
+        top: usize,
+    ) -> Result<Ranking> {
+        let w = Window::ending_at(at, window);
+        let (current, previous) = self.load(w)?;
+        let mut ranking = rank(&self.config.companies, &current, &previous, w, at);
+        if top > 0 {
+            ranking.entries.truncate(top);
+        }
+        Ok(ranking)
     }
 
     /// One company in depth; None for an unknown id.
-    pub fn company(&self, id: &str, at: DateTime<Utc>, window: chrono::Duration) -> Result<Option<CompanyReport>> {
-        let _ = (id, at, window);
-        todo!()
+    pub fn company(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Result<Option<CompanyReport>> {
+        let companies = &self.config.companies;
+        let Some(i) = companies.iter().position(|c| c.id == id) else {
+            return Ok(None);
+        };
+        let w = Window::ending_at(at, window);
+        let (current, previous) = self.load(w)?;
+        let model = Model::default();
+        let a = Analysis::new(&model, companies, &current, &previous);
+        let entry = a.entry(i);
+        let tally = &a.cur_tallies[i];
+        let has_data = tally.mentions > 0;
+        Ok(Some(CompanyReport {
+            company: entry.company.clone(),
+            window: w,
+            rank: has_data.then_some(entry.rank),
+            previous_rank: entry.previous_rank,
+            score: entry.score,
+            score_change: entry.score_change,
+            metrics: entry.metrics,
+            previous_metrics: a.prev.metrics[i].clone(),
+            reasons: entry.reasons,
+            daily: self.daily(id, tally, w)?,
+            top_positive: top_mentions(tally, Sentiment::Positive),
+            top_negative: top_mentions(tally, Sentiment::Negative),
+        }))
+    }
+
+    /// One point per calendar day (UTC) the window touches, oldest first.
+    fn daily(&self, id: &str, tally: &Tally<'_>, w: Window) -> Result<Vec<DailyPoint>> {
+        if w.to <= w.from {
+            return Ok(Vec::new());
+        }
+        let first = w.from.date_naive();
+        let last = (w.to - chrono::Duration::microseconds(1)).date_naive();
+        let mut points: Vec<DailyPoint> = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|date| DailyPoint {
+                date,
+                mentions: 0,
+                positive: 0,
+                negative: 0,
+                neutral: 0,
+                net_sentiment: 0.0,
+                rank: None,
+            })
+            .collect();
+        for (m, ci) in &tally.earned {
+            let day = m.doc.published.date_naive();
+            let Some(p) = points.get_mut((day - first).num_days().max(0) as usize) else {
+                continue;
+            };
+            p.mentions += 1;
+            match m.companies[*ci].sentiment {
+                Sentiment::Positive => p.positive += 1,
+                Sentiment::Negative => p.negative += 1,
+                Sentiment::Neutral => p.neutral += 1,
+            }
+        }
+        for p in &mut points {
+            if p.mentions > 0 {
+                p.net_sentiment = model::round(
+                    (p.positive as f64 - p.negative as f64) / p.mentions as f64,
+                    4,
+                );
+            }
+            let day_end = p
+                .date
+                .succ_opt()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc());
+            let until = day_end.map_or(w.to, |e| e.min(w.to)) - chrono::Duration::microseconds(1);
+            if let Some((key, snapshot)) = self
+                .store
+                .last_at_or_before::<Ranking>(Table::Snapshots, &time_key(until))?
+                && key.starts_with(&p.date.format("%Y-%m-%d").to_string())
+            {
+                p.rank = snapshot
+                    .entry(id)
+                    .filter(|e| e.metrics.mentions > 0)
+                    .map(|e| e.rank);
+            }
+        }
+        Ok(points)
     }
 
     /// Keeps a ranking as a snapshot (retention: all of the last 2 days, then one per day).
     pub fn record_snapshot(&self, ranking: &Ranking) -> Result<()> {
-        let _ = ranking;
-        todo!()
+        self.store
+            .put(Table::Snapshots, &time_key(ranking.generated_at), ranking)?;
+        // Thin out what fell out of the keep-all span: keep the last of each
+        // day. Looking up to the end of the cutoff's day tells whether a
+        // snapshot before the cutoff is its day's last.
+        let cutoff = ranking.generated_at - SNAPSHOT_KEEP_ALL;
+        let day_after = cutoff
+            .date_naive()
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
+        let scan_to = day_after.map(time_key);
+        let keys = self
+            .store
+            .keys(Table::Snapshots, None, scan_to.as_deref())?;
+        let cutoff_key = time_key(cutoff);
+        let doomed: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .filter(|(j, k)| {
+                let same_day_later = keys
+                    .get(j + 1)
+                    .is_some_and(|next| next.get(..10) == k.get(..10));
+                k.as_str() < cutoff_key.as_str() && same_day_later
+            })
+            .map(|(_, k)| k.clone())
+            .collect();
+        self.store.delete_keys(Table::Snapshots, &doomed)?;
+        Ok(())
     }
 
     /// The last snapshot taken at or before `at`.
     pub fn snapshot_at(&self, at: DateTime<Utc>) -> Result<Option<Ranking>> {
-        let _ = at;
-        todo!()
+        Ok(self
+            .store
+            .last_at_or_before::<Ranking>(Table::Snapshots, &time_key(at))?
+            .map(|(_, r)| r))
     }
 
     /// The most recent snapshot.
     pub fn latest_snapshot(&self) -> Result<Option<Ranking>> {
         self.snapshot_at(Utc::now())
     }
+}
+
+/// The strongest mentions of one polarity: by |score|, then newest.
+fn top_mentions(tally: &Tally<'_>, sentiment: Sentiment) -> Vec<MentionSummary> {
+    let mut picked: Vec<_> = tally
+        .earned
+        .iter()
+        .filter(|(m, ci)| m.companies[*ci].sentiment == sentiment)
+        .collect();
+    picked.sort_by(|(a, ai), (b, bi)| {
+        b.companies[*bi]
+            .score
+            .abs()
+            .total_cmp(&a.companies[*ai].score.abs())
+            .then(b.doc.published.cmp(&a.doc.published))
+    });
+    picked
+        .into_iter()
+        .take(TOP_MENTIONS)
+        .map(|(m, ci)| {
+            let cm = &m.companies[*ci];
+            MentionSummary {
+                id: m.doc.id.clone(),
+                url: m.doc.url.clone(),
+                title: m.doc.title.clone(),
+                excerpt: excerpt(&m.doc.body, EXCERPT_CHARS),
+                source: m.doc.source.clone(),
+                kind: m.doc.kind.as_str().to_owned(),
+                author: m.doc.author.clone(),
+                published: m.doc.published,
+                sentiment: cm.sentiment,
+                score: cm.score,
+            }
+        })
+        .collect()
+}
+
+/// At most `max` chars of `text`, cut at a word and marked with "…" when cut.
+fn excerpt(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let end = text
+        .char_indices()
+        .nth(max - 1)
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..end];
+    let head = match head.rfind(char::is_whitespace) {
+        Some(space) if space > end * 3 / 4 => head[..space].trim_end(),
+        _ => head,
+    };
+    format!("{head}…")
 }

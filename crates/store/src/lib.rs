@@ -634,6 +634,47 @@ impl Store {
         Ok(out)
     }
 
+    /// The keys of `table` in `[from, to)` (either bound open when `None`), in
+    /// order, without reading the values (e.g. to prune snapshots).
+    pub fn keys(&self, table: Table, from: Option<&str>, to: Option<&str>) -> Result<Vec<String>> {
+        let tx = self.db.begin_read().map_err(state::state_err)?;
+        let t = tx
+            .open_table(state::definition(table))
+            .map_err(state::state_err)?;
+        if let (Some(a), Some(b)) = (from, to)
+            && a >= b
+        {
+            return Ok(Vec::new());
+        }
+        let range = (
+            from.map_or(Bound::Unbounded, Bound::Included),
+            to.map_or(Bound::Unbounded, Bound::Excluded),
+        );
+        let mut out = Vec::new();
+        for entry in t.range::<&str>(range).map_err(state::state_err)? {
+            let (k, _) = entry.map_err(state::state_err)?;
+            out.push(k.value().to_owned());
+        }
+        Ok(out)
+    }
+
+    /// Removes the given keys from a state table in one transaction.
+    pub fn delete_keys(&self, table: Table, keys: &[String]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        {
+            let mut t = tx
+                .open_table(state::definition(table))
+                .map_err(state::state_err)?;
+            for k in keys {
+                t.remove(k.as_str()).map_err(state::state_err)?;
+            }
+        }
+        tx.commit().map_err(state::state_err)
+    }
+
     /// The last entry with a key `<= key`, if any (e.g. the snapshot as it stood at a time).
     pub fn last_at_or_before<T: DeserializeOwned>(
         &self,

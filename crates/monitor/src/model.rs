@@ -1,0 +1,323 @@
+//! The ranking model: per-company tallies over a window, the score's
+//! components (each its own function, each 0..1), and their weights.
+//! docs/ranking.md explains the choices.
+
+use crate::Metrics;
+use repmon_config::Company;
+use repmon_model::{Mention, Sentiment, SourceKind};
+use std::collections::{HashMap, HashSet};
+
+/// How much each component counts in the score. The weights need not sum to
+/// one: the score divides by their sum, so it stays 0-100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// What people say: smoothed net sentiment.
+    pub vibe: f64,
+    /// How much they talk: damped share of voice.
+    pub buzz: f64,
+    /// How many of them: damped distinct authors.
+    pub reach: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        // Reputation is first what is said (vibe), then how loudly (buzz),
+        // then by how many (reach); see docs/ranking.md.
+        Weights {
+            vibe: 0.5,
+            buzz: 0.3,
+            reach: 0.2,
+        }
+    }
+}
+
+/// The ranking model's parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Model {
+    pub weights: Weights,
+    /// Prior strength of the sentiment smoothing, in mentions: a company's
+    /// net sentiment counts as this many mentions at the all-company mean.
+    pub prior_mentions: f64,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            weights: Weights::default(),
+            prior_mentions: 10.0,
+        }
+    }
+}
+
+/// The three components of a score, each 0..1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Components {
+    pub vibe: f64,
+    pub buzz: f64,
+    pub reach: f64,
+}
+
+impl Components {
+    /// The score 0-100.
+    pub fn score(&self, w: &Weights) -> f64 {
+        let total = w.vibe + w.buzz + w.reach;
+        if total <= 0.0 {
+            return 0.0;
+        }
+        100.0 * (w.vibe * self.vibe + w.buzz * self.buzz + w.reach * self.reach) / total
+    }
+}
+
+/// **buzz**: share of voice relative to the loudest company, square-rooted
+/// so raw volume cannot dominate (4× the mentions gives 2× the buzz).
+pub fn buzz(share_of_voice: f64, max_share: f64) -> f64 {
+    if max_share <= 0.0 {
+        0.0
+    } else {
+        (share_of_voice / max_share).clamp(0.0, 1.0).sqrt()
+    }
+}
+
+/// **vibe**: net sentiment pulled toward the all-company mean by a prior of
+/// `k` mentions, mapped from -1..1 to 0..1. Three happy mentions score
+/// near the mean; three hundred mostly happy ones score near their own value.
+pub fn vibe(positive: u64, negative: u64, mentions: u64, mean_net: f64, k: f64) -> f64 {
+    let n = mentions as f64;
+    if n + k <= 0.0 {
+        return 0.5;
+    }
+    let smoothed = (positive as f64 - negative as f64 + k * mean_net) / (n + k);
+    ((smoothed.clamp(-1.0, 1.0)) + 1.0) / 2.0
+}
+
+/// **reach**: distinct authors on a log scale relative to the company with
+/// the most, so one loud author is not a movement and ten thousand are not
+/// a hundred times ten.
+pub fn reach(authors: u64, max_authors: u64) -> f64 {
+    if max_authors == 0 {
+        0.0
+    } else {
+        ((1.0 + authors as f64).ln() / (1.0 + max_authors as f64).ln()).clamp(0.0, 1.0)
+    }
+}
+
+/// What one window says about one company, borrowed from the mentions.
+#[derive(Default)]
+pub(crate) struct Tally<'a> {
+    pub mentions: u64,
+    pub positive: u64,
+    pub negative: u64,
+    pub neutral: u64,
+    pub owned: u64,
+    /// Mentions per author; mentions without an author count under their
+    /// source (a news site without bylines is one voice).
+    pub authors: HashMap<&'a str, u32>,
+    pub rating_sum: f64,
+    pub ratings: u64,
+    /// Earned mentions of this company in the window.
+    pub earned: Vec<(&'a Mention, usize)>,
+}
+
+impl<'a> Tally<'a> {
+    pub fn metrics(&self, total_mentions: u64) -> Metrics {
+        let n = self.mentions;
+        Metrics {
+            mentions: n,
+            share_of_voice: if total_mentions == 0 {
+                0.0
+            } else {
+                round(n as f64 / total_mentions as f64, 4)
+            },
+            positive: self.positive,
+            negative: self.negative,
+            neutral: self.neutral,
+            net_sentiment: if n == 0 {
+                0.0
+            } else {
+                round((self.positive as f64 - self.negative as f64) / n as f64, 4)
+            },
+            authors: self.authors.len() as u64,
+            owned: self.owned,
+            rating: (self.ratings > 0).then(|| round(self.rating_sum / self.ratings as f64, 2)),
+        }
+    }
+
+    /// The share of this company's mentions the busiest author wrote.
+    pub fn top_author_share(&self) -> f64 {
+        let top = self.authors.values().copied().max().unwrap_or(0);
+        if self.mentions == 0 {
+            0.0
+        } else {
+            f64::from(top) / self.mentions as f64
+        }
+    }
+
+    /// Earned mentions with `sentiment`, per source kind.
+    pub fn kinds(&self, sentiment: Sentiment) -> Vec<(SourceKind, u64)> {
+        let mut counts = [0u64; 4];
+        for (m, i) in &self.earned {
+            if m.companies[*i].sentiment == sentiment {
+                counts[kind_index(m.doc.kind)] += 1;
+            }
+        }
+        let mut out: Vec<(SourceKind, u64)> = SourceKind::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
+fn kind_index(k: SourceKind) -> usize {
+    SourceKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
+
+pub(crate) fn round(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+/// Tallies per company (in `companies` order) over one window's mentions.
+pub(crate) fn tally<'a>(companies: &[Company], mentions: &'a [Mention]) -> Vec<Tally<'a>> {
+    let index: HashMap<&str, usize> = companies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut tallies: Vec<Tally<'a>> = companies.iter().map(|_| Tally::default()).collect();
+    let mut seen: HashSet<(usize, &str)> = HashSet::new();
+    for m in mentions {
+        for (ci, cm) in m.companies.iter().enumerate() {
+            let Some(&ti) = index.get(cm.company.as_str()) else {
+                continue; // a company no longer configured
+            };
+            // One document names a company once, however the list came out.
+            if !seen.insert((ti, m.doc.id.as_str())) {
+                continue;
+            }
+            let t = &mut tallies[ti];
+            if cm.owned {
+                t.owned += 1;
+                continue;
+            }
+            t.mentions += 1;
+            match cm.sentiment {
+                Sentiment::Positive => t.positive += 1,
+                Sentiment::Negative => t.negative += 1,
+                Sentiment::Neutral => t.neutral += 1,
+            }
+            let voice = m
+                .doc
+                .author
+                .as_deref()
+                .filter(|a| !a.trim().is_empty())
+                .unwrap_or(m.doc.source.as_str());
+            *t.authors.entry(voice).or_insert(0) += 1;
+            if let Some(r) = m.doc.rating.filter(|r| r.is_finite()) {
+                t.rating_sum += f64::from(r);
+                t.ratings += 1;
+            }
+            t.earned.push((m, ci));
+        }
+    }
+    tallies
+}
+
+/// Scores of every company over one window.
+pub(crate) struct Scored {
+    pub metrics: Vec<Metrics>,
+    pub components: Vec<Components>,
+    pub scores: Vec<f64>,
+    /// Rank per company (1 = best), companies without data after all others.
+    pub ranks: Vec<u32>,
+}
+
+pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tally<'_>]) -> Scored {
+    let total: u64 = tallies.iter().map(|t| t.mentions).sum();
+    let metrics: Vec<Metrics> = tallies.iter().map(|t| t.metrics(total)).collect();
+    let (pos, neg): (u64, u64) = tallies
+        .iter()
+        .fold((0, 0), |(p, n), t| (p + t.positive, n + t.negative));
+    let mean_net = if total == 0 {
+        0.0
+    } else {
+        (pos as f64 - neg as f64) / total as f64
+    };
+    let max_share = metrics.iter().map(|m| m.share_of_voice).fold(0.0, f64::max);
+    let max_authors = metrics.iter().map(|m| m.authors).max().unwrap_or(0);
+    let components: Vec<Components> = tallies
+        .iter()
+        .zip(&metrics)
+        .map(|(t, m)| {
+            if t.mentions == 0 {
+                return Components::default();
+            }
+            Components {
+                vibe: vibe(
+                    t.positive,
+                    t.negative,
+                    t.mentions,
+                    mean_net,
+                    model.prior_mentions,
+                ),
+                buzz: buzz(m.share_of_voice, max_share),
+                reach: reach(m.authors, max_authors),
+            }
+        })
+        .collect();
+    let scores: Vec<f64> = components
+        .iter()
+        .zip(tallies)
+        .map(|(c, t)| {
+            if t.mentions == 0 {
+                0.0
+            } else {
+                round(c.score(&model.weights), 1)
+            }
+        })
+        .collect();
+    // Best first: with data before without; then score, mentions, name.
+    let mut order: Vec<usize> = (0..companies.len()).collect();
+    order.sort_by(|&a, &b| {
+        let has = |i: usize| tallies[i].mentions > 0;
+        has(b)
+            .cmp(&has(a))
+            .then(scores[b].total_cmp(&scores[a]))
+            .then(tallies[b].mentions.cmp(&tallies[a].mentions))
+            .then(companies[a].name.cmp(&companies[b].name))
+    });
+    let mut ranks = vec![0u32; companies.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        ranks[i] = pos as u32 + 1;
+    }
+    Scored {
+        metrics,
+        components,
+        scores,
+        ranks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_stay_in_range() {
+        assert_eq!(buzz(0.0, 0.0), 0.0);
+        assert!((buzz(0.25, 1.0) - 0.5).abs() < 1e-9);
+        assert_eq!(vibe(0, 0, 0, 0.0, 10.0), 0.5);
+        assert_eq!(vibe(100, 0, 100, 1.0, 10.0), 1.0);
+        assert_eq!(reach(0, 0), 0.0);
+        assert_eq!(reach(7, 7), 1.0);
+        assert!(reach(1, 1000) < 0.11);
+        let c = Components {
+            vibe: 1.0,
+            buzz: 1.0,
+            reach: 1.0,
+        };
+        assert!((c.score(&Weights::default()) - 100.0).abs() < 1e-9);
+    }
+}

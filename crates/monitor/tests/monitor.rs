@@ -1,0 +1,626 @@
+//! The monitor on constructed mention streams, and over a real store.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use repmon_config::{Company, Config};
+use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceKind};
+use repmon_monitor::{Model, Monitor, Ranking, Weights, Window, rank, rank_with};
+use repmon_store::Store;
+use std::sync::Arc;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap()
+}
+
+fn window() -> Window {
+    Window::ending_at(now(), Duration::days(7))
+}
+
+fn companies(ids: &[&str]) -> Vec<Company> {
+    ids.iter()
+        .map(|id| {
+            serde_json::from_value(
+                serde_json::json!({"id": id, "name": format!("{id} co"), "terms": [id]}),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// Builds mention streams: one document per mention, one company each.
+struct Stream {
+    next: usize,
+    mentions: Vec<Mention>,
+}
+
+impl Stream {
+    fn new() -> Self {
+        Stream {
+            next: 0,
+            mentions: Vec::new(),
+        }
+    }
+
+    /// `n` mentions of `company` with `sentiment`, spread over `w`, each by
+    /// its own author unless `author` is given.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        w: Window,
+        company: &str,
+        sentiment: Sentiment,
+        n: usize,
+        kind: SourceKind,
+        terms: &[&str],
+        author: Option<&str>,
+    ) -> &mut Self {
+        let span = (w.to - w.from).num_seconds();
+        for k in 0..n {
+            self.next += 1;
+            let id = self.next;
+            let published = w.from + Duration::seconds(span * (k as i64 * 2 + 1) / (n as i64 * 2));
+            let score = match sentiment {
+                Sentiment::Positive => 0.3 + 0.01 * (k % 50) as f32,
+                Sentiment::Negative => -0.3 - 0.01 * (k % 50) as f32,
+                Sentiment::Neutral => 0.0,
+            };
+            self.mentions.push(Mention {
+                doc: Document {
+                    id: format!("doc-{id}"),
+                    source: format!("{kind}-source"),
+                    kind,
+                    url: format!("https://example.org/{id}"),
+                    title: format!("over {company}"),
+                    body: format!("{company} {} nummer {id}", terms.join(" ")),
+                    author: Some(author.map_or_else(|| format!("author-{id}"), str::to_owned)),
+                    published,
+                    first_seen: published,
+                    lang_hint: None,
+                    thread: None,
+                    in_reply_to: None,
+                    position: None,
+                    rating: None,
+                    about: None,
+                },
+                lang: "nl".into(),
+                companies: vec![CompanyMention {
+                    company: company.into(),
+                    sentiment,
+                    score,
+                    owned: false,
+                    terms: terms.iter().map(|t| t.to_string()).collect(),
+                }],
+            });
+        }
+        self
+    }
+
+    fn simple(&mut self, w: Window, company: &str, sentiment: Sentiment, n: usize) -> &mut Self {
+        self.add(w, company, sentiment, n, SourceKind::Feed, &[], None)
+    }
+
+    fn sorted(&self) -> Vec<Mention> {
+        let mut m = self.mentions.clone();
+        m.sort_by_key(|m| m.doc.published);
+        m
+    }
+}
+
+fn order(r: &Ranking) -> Vec<&str> {
+    r.entries.iter().map(|e| e.company.id.as_str()).collect()
+}
+
+use Sentiment::{Negative, Neutral, Positive};
+
+#[test]
+fn ranking_puts_well_liked_much_discussed_companies_first_and_silent_ones_last() {
+    let cos = companies(&["silent", "cee", "bee", "ay"]);
+    let mut s = Stream::new();
+    s.simple(window(), "ay", Positive, 25)
+        .simple(window(), "ay", Negative, 5);
+    s.simple(window(), "bee", Positive, 5)
+        .simple(window(), "bee", Negative, 25);
+    s.simple(window(), "cee", Neutral, 5);
+    let r = rank(&cos, &s.sorted(), &[], window(), now());
+    assert_eq!(order(&r), ["ay", "bee", "cee", "silent"]);
+    assert_eq!(
+        r.entries.iter().map(|e| e.rank).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    let ay = r.entry("ay").unwrap();
+    assert_eq!(
+        (
+            ay.metrics.mentions,
+            ay.metrics.positive,
+            ay.metrics.negative
+        ),
+        (30, 25, 5)
+    );
+    assert!((ay.metrics.net_sentiment - 20.0 / 30.0).abs() < 1e-3);
+    assert!((ay.metrics.share_of_voice - 30.0 / 65.0).abs() < 1e-3);
+    assert_eq!(ay.metrics.authors, 30);
+    assert!(ay.score > r.entry("bee").unwrap().score);
+    let silent = r.entry("silent").unwrap();
+    assert_eq!(
+        (
+            silent.score,
+            silent.metrics.mentions,
+            silent.metrics.share_of_voice
+        ),
+        (0.0, 0, 0.0)
+    );
+    assert!(silent.reasons.is_empty());
+    for e in &r.entries {
+        assert!((0.0..=100.0).contains(&e.score), "{e:?}");
+        assert_eq!(e.previous_rank, None);
+        assert_eq!(e.score_change, None);
+    }
+}
+
+#[test]
+fn a_company_with_owned_posts_only_still_ranks_after_every_company_with_data() {
+    let cos = companies(&["self-talker", "tiny"]);
+    let mut s = Stream::new();
+    s.simple(window(), "tiny", Negative, 1);
+    s.simple(window(), "self-talker", Positive, 50);
+    for m in s
+        .mentions
+        .iter_mut()
+        .filter(|m| m.companies[0].company == "self-talker")
+    {
+        m.companies[0].owned = true; // the company's own posts: not earned
+    }
+    let r = rank(&cos, &s.sorted(), &[], window(), now());
+    assert_eq!(order(&r), ["tiny", "self-talker"]);
+    let st = r.entry("self-talker").unwrap();
+    assert_eq!(
+        (st.score, st.metrics.mentions, st.metrics.owned),
+        (0.0, 0, 50)
+    );
+}
+
+#[test]
+fn three_happy_mentions_do_not_top_three_hundred_mostly_happy_ones() {
+    let cos = companies(&["few", "many", "m1", "m2", "m3"]);
+    let mut s = Stream::new();
+    s.simple(window(), "few", Positive, 3);
+    s.simple(window(), "many", Positive, 210)
+        .simple(window(), "many", Negative, 30)
+        .simple(window(), "many", Neutral, 60);
+    for other in ["m1", "m2", "m3"] {
+        s.simple(window(), other, Positive, 30)
+            .simple(window(), other, Negative, 50)
+            .simple(window(), other, Neutral, 20);
+    }
+    // Sentiment alone decides here, so the test is about the smoothing.
+    let vibe_only = Model {
+        weights: Weights {
+            vibe: 1.0,
+            buzz: 0.0,
+            reach: 0.0,
+        },
+        ..Model::default()
+    };
+    let r = rank_with(&vibe_only, &cos, &s.sorted(), &[], window(), now());
+    let (few, many) = (r.entry("few").unwrap(), r.entry("many").unwrap());
+    assert_eq!(few.metrics.net_sentiment, 1.0);
+    assert!((many.metrics.net_sentiment - 0.6).abs() < 1e-9);
+    assert!(many.rank < few.rank, "{r:#?}");
+    // Unsmoothed, few would win (1.0 against 0.6); smoothed, it sits near the mean.
+    assert!(few.score < 75.0 && few.score > 55.0, "{}", few.score);
+}
+
+#[test]
+fn buzz_is_damped_so_volume_cannot_dominate() {
+    let cos = companies(&["big", "small"]);
+    let mut s = Stream::new();
+    s.simple(window(), "big", Neutral, 100)
+        .simple(window(), "small", Neutral, 25);
+    let buzz_only = Model {
+        weights: Weights {
+            vibe: 0.0,
+            buzz: 1.0,
+            reach: 0.0,
+        },
+        ..Model::default()
+    };
+    let r = rank_with(&buzz_only, &cos, &s.sorted(), &[], window(), now());
+    assert_eq!(r.entry("big").unwrap().score, 100.0);
+    // A quarter of the volume is half the buzz, not a quarter.
+    assert_eq!(r.entry("small").unwrap().score, 50.0);
+}
+
+#[test]
+fn one_loud_author_is_not_a_movement() {
+    let cos = companies(&["loud", "crowd"]);
+    let mut s = Stream::new();
+    s.add(
+        window(),
+        "loud",
+        Positive,
+        40,
+        SourceKind::Mastodon,
+        &[],
+        Some("fan"),
+    );
+    s.add(
+        window(),
+        "crowd",
+        Positive,
+        40,
+        SourceKind::Mastodon,
+        &[],
+        None,
+    );
+    let r = rank(&cos, &s.sorted(), &[], window(), now());
+    assert_eq!(order(&r), ["crowd", "loud"]);
+    assert_eq!(r.entry("loud").unwrap().metrics.authors, 1);
+}
+
+#[test]
+fn previous_rank_and_score_change_come_from_the_window_before() {
+    let cos = companies(&["ay", "bee", "newbie"]);
+    let prev = window().previous();
+    let mut before = Stream::new();
+    before
+        .simple(prev, "bee", Positive, 40)
+        .simple(prev, "ay", Negative, 20)
+        .simple(prev, "ay", Positive, 5);
+    let mut after = Stream::new();
+    after
+        .simple(window(), "ay", Positive, 40)
+        .simple(window(), "bee", Negative, 30);
+    after.simple(window(), "newbie", Positive, 2);
+    let r = rank(&cos, &after.sorted(), &before.sorted(), window(), now());
+    let old = rank(&cos, &before.sorted(), &[], prev, prev.to);
+    let (ay, bee) = (r.entry("ay").unwrap(), r.entry("bee").unwrap());
+    assert_eq!((ay.rank, ay.previous_rank), (1, Some(2)));
+    assert_eq!((bee.rank, bee.previous_rank), (2, Some(1)));
+    let expected = ((ay.score - old.entry("ay").unwrap().score) * 10.0).round() / 10.0;
+    assert_eq!(ay.score_change, Some(expected));
+    assert!(ay.score_change.unwrap() > 0.0 && bee.score_change.unwrap() < 0.0);
+    let newbie = r.entry("newbie").unwrap();
+    assert_eq!((newbie.previous_rank, newbie.score_change), (None, None));
+    assert!(
+        newbie.reasons[0].starts_with("first mentions: 2 in this window"),
+        "{:?}",
+        newbie.reasons
+    );
+    assert!(
+        bee.reasons.iter().any(|r| r.contains("overtaken by ay co")),
+        "{:?}",
+        bee.reasons
+    );
+}
+
+#[test]
+fn a_negative_wave_about_a_topic_is_named_in_the_reason() {
+    let cos = companies(&["golf", "zon", "bolt"]);
+    let prev = window().previous();
+    let mut before = Stream::new();
+    before.add(
+        prev,
+        "golf",
+        Positive,
+        30,
+        SourceKind::Feed,
+        &["snel", "glasvezel"],
+        None,
+    );
+    before.add(
+        prev,
+        "golf",
+        Negative,
+        4,
+        SourceKind::Html,
+        &["prijs"],
+        None,
+    );
+    let mut after = Stream::new();
+    after.add(
+        window(),
+        "golf",
+        Positive,
+        8,
+        SourceKind::Feed,
+        &["snel", "glasvezel"],
+        None,
+    );
+    // The wave: "app crasht bij inloggen", mostly on forums, some on social media.
+    after.add(
+        window(),
+        "golf",
+        Negative,
+        33,
+        SourceKind::Html,
+        &["app", "crasht", "inloggen"],
+        None,
+    );
+    after.add(
+        window(),
+        "golf",
+        Negative,
+        8,
+        SourceKind::Mastodon,
+        &["app", "crasht", "inloggen", "boos"],
+        None,
+    );
+    for (s, w) in [(&mut before, prev), (&mut after, window())] {
+        s.simple(w, "zon", Positive, 25)
+            .simple(w, "zon", Negative, 5);
+        s.simple(w, "bolt", Positive, 12)
+            .simple(w, "bolt", Neutral, 10);
+    }
+    let r = rank(&cos, &after.sorted(), &before.sorted(), window(), now());
+    let golf = r.entry("golf").unwrap();
+    assert!(golf.rank > golf.previous_rank.unwrap(), "{r:#?}");
+    let first = &golf.reasons[0];
+    assert!(
+        first.starts_with("sentiment fell from +0.76 to -0.67: 41 negative mentions on forums"),
+        "{first}"
+    );
+    for word in ["'app'", "'crasht'", "'inloggen'"] {
+        assert!(first.contains(word), "{first}");
+    }
+    assert!(
+        !first.contains("prijs") && !first.contains("boos"),
+        "{first}"
+    );
+    assert_eq!(golf.reasons.last().unwrap(), "overtaken by zon co, bolt co");
+    // Zon rose because Golf fell, though its own score dipped as the market moved: that comes first.
+    let zon = r.entry("zon").unwrap();
+    assert!(zon.score_change.unwrap() < 0.0 && zon.rank < zon.previous_rank.unwrap());
+    assert_eq!(zon.reasons[0], "moved past golf co");
+    assert!(
+        zon.reasons[1].starts_with("share of voice fell from 35% to 30%"),
+        "{:?}",
+        zon.reasons
+    );
+}
+
+#[test]
+fn a_rise_in_mentions_is_explained_with_share_of_voice() {
+    let cos = companies(&["riser", "flat"]);
+    let prev = window().previous();
+    let mut before = Stream::new();
+    before
+        .simple(prev, "riser", Neutral, 12)
+        .simple(prev, "flat", Neutral, 100);
+    let mut after = Stream::new();
+    after
+        .simple(window(), "riser", Neutral, 48)
+        .simple(window(), "flat", Neutral, 100);
+    let r = rank(&cos, &after.sorted(), &before.sorted(), window(), now());
+    let riser = r.entry("riser").unwrap();
+    assert!(riser.score_change.unwrap() > 0.0);
+    assert!(
+        riser.reasons[0].starts_with("mentions rose from 12 to 48 (share of voice 11% → 32%)"),
+        "{:?}",
+        riser.reasons
+    );
+    // A company that did not move gets a short factual line.
+    let flat = r.entry("flat").unwrap();
+    assert_eq!(flat.score_change, Some(0.0));
+    assert_eq!(
+        flat.reasons,
+        ["steady: 100 mentions, sentiment +0.00, share of voice 68%"]
+    );
+}
+
+#[test]
+fn ranking_json_has_the_keys_of_the_spec_example() {
+    let cos = companies(&["zon", "golf"]);
+    let mut s = Stream::new();
+    s.simple(window(), "zon", Positive, 3);
+    let r = rank(&cos, &s.sorted(), &[], window(), now());
+    let v = serde_json::to_value(&r).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["entries", "generated_at", "window"]);
+    assert_eq!(v["generated_at"], "2026-11-22T08:00:00Z");
+    assert_eq!(v["window"]["from"], "2026-11-15T08:00:00Z");
+    assert_eq!(v["window"]["to"], "2026-11-22T08:00:00Z");
+    let e = &v["entries"][0];
+    assert_eq!(
+        keys(e),
+        [
+            "company",
+            "metrics",
+            "previous_rank",
+            "rank",
+            "reasons",
+            "score",
+            "score_change"
+        ]
+    );
+    assert_eq!(
+        e["company"],
+        serde_json::json!({"id": "zon", "name": "zon co"})
+    );
+    assert_eq!(e["rank"], 1);
+    assert!(e["previous_rank"].is_null() && e["score_change"].is_null());
+    assert!(e["score"].is_f64() && e["reasons"].is_array());
+    for k in [
+        "mentions",
+        "share_of_voice",
+        "positive",
+        "negative",
+        "neutral",
+        "net_sentiment",
+    ] {
+        assert!(!e["metrics"][k].is_null(), "metrics.{k} missing");
+    }
+    assert_eq!(e["metrics"]["share_of_voice"], 1.0);
+    // Round trip: snapshots are stored as this JSON.
+    assert_eq!(serde_json::from_value::<Ranking>(v).unwrap(), r);
+}
+
+fn config(ids: &[&str]) -> Arc<Config> {
+    let cos: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "name": format!("{id} co"), "terms": [id]}))
+        .collect();
+    Arc::new(serde_json::from_value(serde_json::json!({ "companies": cos })).unwrap())
+}
+
+#[test]
+fn snapshots_keep_everything_for_two_days_then_the_last_of_each_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let monitor = Monitor::new(store.clone(), config(&["zon"]));
+    let start = Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).unwrap();
+    let mut s = Stream::new();
+    s.simple(window(), "zon", Positive, 2);
+    let base = rank(&companies(&["zon"]), &s.sorted(), &[], window(), now());
+    // Every 6 hours for 5 days: 00, 06, 12, 18 of Nov 10..14, then Nov 15 00:00.
+    let times: Vec<DateTime<Utc>> = (0..=20).map(|i| start + Duration::hours(6 * i)).collect();
+    for t in &times {
+        monitor
+            .record_snapshot(&Ranking {
+                generated_at: *t,
+                ..base.clone()
+            })
+            .unwrap();
+    }
+    let last = *times.last().unwrap(); // Nov 15 00:00; keep all since Nov 13 00:00
+    let kept: Vec<DateTime<Utc>> = store
+        .range::<Ranking>(repmon_store::Table::Snapshots, None, None)
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| r.generated_at)
+        .collect();
+    let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+    let mut expected = vec![at(10, 18), at(11, 18), at(12, 18)];
+    expected.extend(
+        times
+            .iter()
+            .copied()
+            .filter(|t| *t >= last - Duration::days(2)),
+    );
+    assert_eq!(kept, expected);
+
+    assert_eq!(
+        monitor
+            .snapshot_at(at(11, 13))
+            .unwrap()
+            .unwrap()
+            .generated_at,
+        at(10, 18)
+    );
+    assert_eq!(
+        monitor
+            .snapshot_at(at(13, 7))
+            .unwrap()
+            .unwrap()
+            .generated_at,
+        at(13, 6)
+    );
+    assert_eq!(
+        monitor
+            .snapshot_at(at(13, 6))
+            .unwrap()
+            .unwrap()
+            .generated_at,
+        at(13, 6)
+    );
+    assert!(monitor.snapshot_at(at(9, 23)).unwrap().is_none());
+    assert_eq!(
+        monitor
+            .snapshot_at(at(20, 0))
+            .unwrap()
+            .unwrap()
+            .generated_at,
+        last
+    );
+}
+
+#[test]
+fn monitor_ranks_and_reports_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let monitor = Monitor::new(store.clone(), config(&["zon", "golf", "bolt"]));
+    let midnight = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let w = Window::ending_at(midnight, Duration::days(7));
+    let mut s = Stream::new();
+    s.simple(w.previous(), "golf", Positive, 20)
+        .simple(w.previous(), "zon", Positive, 10);
+    s.simple(w, "zon", Positive, 21)
+        .simple(w, "zon", Negative, 7)
+        .simple(w, "golf", Negative, 14);
+    // Outside both windows: ignored.
+    s.simple(
+        Window::ending_at(w.previous().from, Duration::days(1)),
+        "bolt",
+        Positive,
+        5,
+    );
+    s.mentions[30].doc.body = "lang verhaal ".repeat(40);
+    store.write_mentions(&s.mentions).unwrap();
+    // A snapshot late on Nov 20 gives that day's rank.
+    let snap = monitor
+        .ranking(
+            Utc.with_ymd_and_hms(2026, 11, 20, 23, 0, 0).unwrap(),
+            Duration::days(7),
+            0,
+        )
+        .unwrap();
+    monitor.record_snapshot(&snap).unwrap();
+
+    let r = monitor.ranking(midnight, Duration::days(7), 2).unwrap();
+    assert_eq!(order(&r), ["zon", "golf"]);
+    assert_eq!(r.window, w);
+    assert_eq!(r.entry("golf").unwrap().previous_rank, Some(1));
+
+    let report = monitor
+        .company("zon", midnight, Duration::days(7))
+        .unwrap()
+        .unwrap();
+    assert_eq!((report.rank, report.previous_rank), (Some(1), Some(2)));
+    assert_eq!(
+        (report.metrics.mentions, report.previous_metrics.mentions),
+        (28, 10)
+    );
+    assert_eq!(report.daily.len(), 7);
+    assert_eq!(report.daily[0].date, w.from.date_naive());
+    assert_eq!(report.daily.iter().map(|d| d.mentions).sum::<u64>(), 28);
+    assert_eq!(report.daily.iter().map(|d| d.negative).sum::<u64>(), 7);
+    let ranks: Vec<Option<u32>> = report.daily.iter().map(|d| d.rank).collect();
+    assert_eq!(
+        ranks,
+        [
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some(snap.entry("zon").unwrap().rank),
+            None
+        ]
+    );
+    assert_eq!(report.top_positive.len(), 5);
+    assert_eq!(report.top_negative.len(), 5);
+    let scores: Vec<f32> = report.top_negative.iter().map(|m| m.score.abs()).collect();
+    assert!(scores.windows(2).all(|p| p[0] >= p[1]), "{scores:?}");
+    assert!(
+        report
+            .top_negative
+            .iter()
+            .all(|m| m.sentiment == Negative && m.excerpt.chars().count() <= 280)
+    );
+    let long = report
+        .top_positive
+        .iter()
+        .chain(&report.top_negative)
+        .find(|m| m.excerpt.starts_with("lang"));
+    if let Some(long) = long {
+        assert!(long.excerpt.ends_with('…') && long.excerpt.chars().count() <= 280);
+    }
+    assert!(
+        monitor
+            .company("nobody", midnight, Duration::days(7))
+            .unwrap()
+            .is_none()
+    );
+}
