@@ -555,3 +555,40 @@ fn state_tables_round_trip_in_key_order() {
         Err(StoreError::State(_))
     ));
 }
+
+#[test]
+fn a_data_dir_that_cannot_be_created_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    match Store::open(&file) {
+        Err(StoreError::Io(msg)) => assert!(msg.contains("not-a-dir"), "{msg}"),
+        Err(e) => panic!("expected an Io error, got {e:?}"),
+        Ok(_) => panic!("opened a file as a data directory"),
+    }
+}
+
+#[test]
+fn duplicate_ids_in_one_batch_count_once_and_the_last_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut second = corpus()[0].clone();
+    second.doc.body = "tweede versie".into();
+    let stats = store
+        .write_mentions(&[corpus()[0].clone(), second])
+        .unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            added: 1,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    assert_eq!(store.mention_count().unwrap(), 1);
+    assert_eq!(
+        store.mention("d0").unwrap().unwrap().doc.body,
+        "tweede versie"
+    );
+    assert!(store.mention("nope").unwrap().is_none());
+}
