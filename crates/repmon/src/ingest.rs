@@ -1,0 +1,228 @@
+//! The hot path, shared by `repmon run` and `repmon poll`:
+//! fetch a source → documents → mentions → one batched write → re-rank.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use repmon_alerts::Alerts;
+use repmon_config::{Config, Source};
+use repmon_mentions::Analyzer;
+use repmon_monitor::{Monitor, Ranking};
+use repmon_sources::{Fetcher, PollOutcome, SourceError, SourceState};
+use repmon_store::{Store, Table, WriteStats};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+
+/// What the daemon remembers about a source between polls and restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// The source kind's own cursors and HTTP validators.
+    pub state: SourceState,
+    /// Poll attempts ever made, failed ones included.
+    pub polls: u64,
+    pub last_poll: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub documents_seen: u64,
+}
+
+/// How many recent document ids a source remembers to tell new documents from old.
+const SEEN_PER_SOURCE: usize = 20_000;
+
+fn seen_key(source: &str) -> String {
+    format!("seen/{source}")
+}
+
+pub fn load_record(store: &Store, source: &str) -> anyhow::Result<SourceRecord> {
+    Ok(store
+        .get::<SourceRecord>(Table::Sources, source)?
+        .unwrap_or_default())
+}
+
+/// True when every configured source has been polled (successfully or not)
+/// at least once: until then the index is still filling and rankings move
+/// for no reason a user should be alerted about.
+pub fn all_sources_polled(store: &Store, config: &Config) -> anyhow::Result<bool> {
+    for s in &config.sources {
+        if load_record(store, &s.id)?.polls == 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// One source's poll result on its way to the ingest step.
+pub struct Fetched {
+    pub source: Source,
+    pub at: DateTime<Utc>,
+    pub result: Result<PollOutcome, SourceError>,
+    /// Told when the result is stored (or failed to be), so that the source's
+    /// next poll starts from the validators this one saved.
+    pub stored: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Polls one source with the state it left last time.
+pub async fn fetch(fetcher: &Fetcher, store: &Arc<Store>, source: &Source) -> Fetched {
+    let at = Utc::now();
+    let record = {
+        let (store, id) = (store.clone(), source.id.clone());
+        tokio::task::spawn_blocking(move || load_record(&store, &id)).await
+    };
+    let state = match record {
+        Ok(Ok(r)) => r.state,
+        Ok(Err(e)) => {
+            tracing::warn!(source = %source.id, "cannot read the source's saved state, polling from scratch: {e:#}");
+            SourceState::default()
+        }
+        Err(e) => {
+            tracing::warn!(source = %source.id, "cannot read the source's saved state: {e}");
+            SourceState::default()
+        }
+    };
+    let result = repmon_sources::poll(fetcher, source, &state).await;
+    Fetched {
+        source: source.clone(),
+        at,
+        result,
+        stored: None,
+    }
+}
+
+/// What one source contributed to a round, as `repmon poll` prints it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    /// Documents the source returned.
+    pub fetched: usize,
+    /// Of those, documents not seen from this source before.
+    pub new_documents: usize,
+    /// Of those, documents that mention a tracked company and were not stored before.
+    pub new_mentions: usize,
+    pub requests: usize,
+    pub not_modified: usize,
+    pub error: Option<String>,
+}
+
+/// The outcome of ingesting one batch.
+pub struct Ingested {
+    pub reports: Vec<SourceReport>,
+    pub stats: WriteStats,
+}
+
+/// Analyzes a batch of poll results and stores the mentions in one write.
+/// Source records (and with them the HTTP validators) are saved only after
+/// the write succeeded, so a failed write is retried on the next poll
+/// instead of being hidden behind a 304.
+pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow::Result<Ingested> {
+    let mut reports = Vec::with_capacity(batch.len());
+    let mut mentions = Vec::new();
+    let mut updates: Vec<(String, SourceRecord, Option<VecDeque<String>>)> = Vec::new();
+    let mut batch_ids: HashSet<String> = HashSet::new();
+
+    for fetched in batch {
+        let id = fetched.source.id.clone();
+        let mut record = load_record(store, &id)?;
+        record.polls += 1;
+        record.last_poll = Some(fetched.at);
+        let mut report = SourceReport {
+            source: id.clone(),
+            ..Default::default()
+        };
+        match fetched.result {
+            Err(e) => {
+                let msg = e.to_string();
+                record.consecutive_failures += 1;
+                record.last_error = Some(msg.clone());
+                report.error = Some(msg);
+                updates.push((id, record, None));
+            }
+            Ok(outcome) => {
+                let mut seen: VecDeque<String> = store
+                    .get(Table::Sources, &seen_key(&id))?
+                    .unwrap_or_default();
+                let known: HashSet<&str> = seen.iter().map(String::as_str).collect();
+                report.fetched = outcome.documents.len();
+                report.requests = outcome.requests;
+                report.not_modified = outcome.not_modified;
+                let mut fresh = Vec::new();
+                for doc in outcome.documents {
+                    if !known.contains(doc.id.as_str()) {
+                        report.new_documents += 1;
+                        fresh.push(doc.id.clone());
+                    }
+                    if let Some(m) = analyzer.analyze(doc) {
+                        if batch_ids.insert(m.doc.id.clone()) && store.mention(&m.doc.id)?.is_none()
+                        {
+                            report.new_mentions += 1;
+                        }
+                        mentions.push(m);
+                    }
+                }
+                drop(known);
+                for doc_id in fresh {
+                    seen.push_back(doc_id);
+                }
+                while seen.len() > SEEN_PER_SOURCE {
+                    seen.pop_front();
+                }
+                record.state = outcome.state;
+                record.consecutive_failures = 0;
+                record.last_success = Some(fetched.at);
+                record.last_error = None;
+                record.documents_seen += report.new_documents as u64;
+                updates.push((id, record, Some(seen)));
+            }
+        }
+        reports.push(report);
+    }
+
+    let stats = store
+        .write_mentions(&mentions)
+        .context("cannot store the new mentions")?;
+    for (id, record, seen) in updates {
+        store.put(Table::Sources, &id, &record)?;
+        if let Some(seen) = seen {
+            store.put(Table::Sources, &seen_key(&id), &seen)?;
+        }
+    }
+    Ok(Ingested { reports, stats })
+}
+
+/// Recomputes the full table, keeps it as a snapshot, and lets the alerts
+/// look at it. `armed = false` while the index is still filling.
+pub fn rerank(
+    monitor: &Monitor,
+    config: &Config,
+    alerts: &Alerts,
+    armed: bool,
+) -> anyhow::Result<Ranking> {
+    let ranking = monitor
+        .ranking(Utc::now(), config.ranking.window.chrono(), usize::MAX)
+        .context("cannot compute the ranking")?;
+    monitor
+        .record_snapshot(&ranking)
+        .context("cannot keep the ranking snapshot")?;
+    let events = alerts
+        .observe(&ranking, armed)
+        .context("cannot queue alerts")?;
+    for e in &events {
+        tracing::info!(event = %e.kind, id = %e.id, "alert queued");
+    }
+    Ok(ranking)
+}
+
+/// Logs a source's round the way an operator wants to read it.
+pub fn log_report(r: &SourceReport) {
+    match &r.error {
+        Some(e) => tracing::warn!(source = %r.source, "poll failed: {e}"),
+        None => tracing::info!(
+            source = %r.source,
+            fetched = r.fetched,
+            new_documents = r.new_documents,
+            new_mentions = r.new_mentions,
+            not_modified = r.not_modified,
+            "polled"
+        ),
+    }
+}

@@ -1,0 +1,174 @@
+//! What sits at the other end of repmon's outputs in the end-to-end test: a
+//! webhook receiver that checks Standard Webhooks signatures, and an SMTP
+//! sink that speaks just enough SMTP to take a message.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One delivery attempt as the receiver saw it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub id: String,
+    pub signature_ok: bool,
+    pub body: serde_json::Value,
+    /// What the receiver answered.
+    pub status: u16,
+}
+
+#[derive(Default)]
+pub struct Receiver {
+    pub deliveries: Mutex<Vec<Delivery>>,
+}
+
+impl Receiver {
+    pub fn all(&self) -> Vec<Delivery> {
+        self.deliveries.lock().unwrap().clone()
+    }
+}
+
+fn verify(headers: &HeaderMap, body: &[u8]) -> bool {
+    let get = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (id, ts, sigs) = (
+        get("webhook-id"),
+        get("webhook-timestamp"),
+        get("webhook-signature"),
+    );
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(&SECRET["whsec_".len()..])
+        .unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.").as_bytes());
+    mac.update(body);
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    // The header may carry several space-separated signatures.
+    sigs.split(' ')
+        .any(|s| s.strip_prefix("v1,") == Some(expected.as_str()))
+}
+
+/// A webhook endpoint that fails the first attempt of every message with a
+/// 500, so that retries are exercised, and accepts the next.
+pub async fn webhook_receiver() -> (String, Arc<Receiver>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes| async move {
+                    let id = headers
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    let mut all = r.deliveries.lock().unwrap();
+                    let first_try = !all.iter().any(|d| d.id == id);
+                    let status = if first_try { 500 } else { 200 };
+                    all.push(Delivery {
+                        id,
+                        signature_ok: verify(&headers, &body),
+                        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                        status,
+                    });
+                    StatusCode::from_u16(status).unwrap()
+                },
+            ),
+        )
+        .with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, receiver)
+}
+
+/// A message as the SMTP sink received it.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// An SMTP server on 127.0.0.1 that accepts every message (no TLS, no auth).
+pub async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = Arc::new(Mutex::new(Vec::new()));
+    let store = inbox.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let (mut from, mut to, mut data, mut in_data) =
+                    (String::new(), Vec::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            store.lock().unwrap().push(Mail {
+                                from: from.clone(),
+                                to: to.clone(),
+                                data: data.clone(),
+                            });
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            // Undo dot-stuffing.
+                            data.push_str(
+                                line.strip_prefix('.')
+                                    .filter(|_| line.starts_with(".."))
+                                    .unwrap_or(&line),
+                            );
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("HELO") {
+                        b"250 sink\r\n"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        from = line[10..].trim().trim_matches(['<', '>']).to_string();
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        to.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                        b"250 ok\r\n"
+                    } else if upper == "DATA" {
+                        in_data = true;
+                        data.clear();
+                        b"354 go ahead\r\n"
+                    } else if upper == "QUIT" {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else if upper == "RSET" || upper == "NOOP" {
+                        b"250 ok\r\n"
+                    } else {
+                        b"502 not implemented\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
