@@ -73,11 +73,24 @@ pub fn parse_feed(
             reason: "the body is empty".into(),
         });
     }
-    let text = decode(bytes, content_type, Markup::Xml);
-    let feed = parse_with_feed_rs(&text, base_url)
-        .map_err(|cause| not_a_feed(&text, content_type, base_url, cause))?;
+    let mut text = decode(bytes, content_type, Markup::Xml);
+    // RSS 0.90 is RSS 1.0's structure under another namespace, which
+    // feed-rs does not know; read it as RSS 1.0.
+    if text.contains(RSS_090_NS) {
+        text = std::borrow::Cow::Owned(text.replace(RSS_090_NS, "http://purl.org/rss/1.0/"));
+    }
+    let feed = match parse_with_feed_rs(&text, base_url) {
+        Ok(feed) => feed,
+        // Common slips feed-rs is strict about get one repaired second try.
+        Err(cause) => match repaired(&text).map(|t| parse_with_feed_rs(&t, base_url)) {
+            Some(Ok(feed)) => feed,
+            _ => return Err(not_a_feed(&text, content_type, base_url, cause)),
+        },
+    };
     Ok(documents(feed, base_url, source, now))
 }
+
+const RSS_090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
 
 fn parse_with_feed_rs(text: &str, base_url: &Url) -> Result<Feed, String> {
     let parser = feed_rs::parser::Builder::new()
@@ -111,6 +124,15 @@ fn not_a_feed(text: &str, content_type: Option<&str>, url: &Url, cause: String) 
             reason,
         };
     }
+    if let Some(root) = xml_root(text) {
+        let local = root.rsplit(':').next().unwrap_or(root);
+        if !matches!(local, "rss" | "feed" | "entry" | "RDF") {
+            return SourceError::NotAFeed {
+                url: url.to_string(),
+                reason: format!("the document is an XML <{root}>, not RSS, Atom or JSON Feed"),
+            };
+        }
+    }
     if let Some(ct) = content_type.map(mime_of) {
         let textual =
             ct.contains("xml") || ct.contains("json") || ct.starts_with("text/") || ct.is_empty();
@@ -125,6 +147,76 @@ fn not_a_feed(text: &str, content_type: Option<&str>, url: &Url, cause: String) 
         url: url.to_string(),
         cause,
     }
+}
+
+/// The text with the slips fixed that make feed-rs give up on otherwise
+/// readable feeds: an `<rss>` root without a version it knows, and a JSON
+/// Feed whose version is written as a bare number.
+fn repaired(text: &str) -> Option<String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let mut v: serde_json::Value = serde_json::from_str(trimmed).ok()?;
+        let version = v.get("version")?.as_str()?.trim().to_string();
+        if version.starts_with("http") {
+            return None;
+        }
+        v["version"] = serde_json::Value::String(format!("https://jsonfeed.org/version/{version}"));
+        return serde_json::to_string(&v).ok();
+    }
+    if xml_root(text)? != "rss" {
+        return None;
+    }
+    // The root start tag, from its '<' to its '>'.
+    let start = text.find("<rss")?;
+    let end = start + text[start..].find('>')?;
+    let tag = &text[start..end];
+    let version_at = tag.find("version");
+    let version = version_at.map(|i| {
+        tag[i + 7..]
+            .trim_start_matches([' ', '='])
+            .trim_start_matches(['"', '\''])
+    });
+    if version.is_some_and(|v| ["2.0", "0.91", "0.92"].iter().any(|k| v.starts_with(k))) {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len() + 16);
+    fixed.push_str(&text[..start]);
+    fixed.push_str("<rss version=\"2.0\"");
+    match version_at {
+        // Drop the unknown version attribute (`version="0.94"`), keep the rest.
+        Some(i) => {
+            let attr = &tag[i..];
+            let value_end = attr
+                .find(['"', '\''])
+                .and_then(|q| attr[q + 1..].find(&attr[q..q + 1]).map(|e| q + e + 2))
+                .unwrap_or(attr.len());
+            fixed.push_str(&tag[4..i]);
+            fixed.push_str(&attr[value_end..]);
+        }
+        None => fixed.push_str(&tag[4..]),
+    }
+    fixed.push_str(&text[end..]);
+    Some(fixed)
+}
+
+/// The name of the root element of an XML document, if it has one.
+fn xml_root(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start();
+    // Skip the declaration, comments, processing instructions and doctype.
+    while rest.starts_with("<?") || rest.starts_with("<!") {
+        let end = if rest.starts_with("<!--") {
+            rest.find("-->")? + 3
+        } else {
+            rest.find('>')? + 1
+        };
+        rest = rest[end..].trim_start();
+    }
+    let name = rest.strip_prefix('<')?;
+    let end = name
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(name.len());
+    let name = &name[..end];
+    (!name.is_empty() && name.chars().next().is_some_and(char::is_alphabetic)).then_some(name)
 }
 
 /// The first `<link rel="alternate">` feed a web page points to.
@@ -261,4 +353,32 @@ fn person_name(p: &Person) -> Option<String> {
             .filter(|e| !e.is_empty())
             .map(str::to_string)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_without_a_known_version_is_repaired() {
+        let fixed =
+            repaired("<?xml version=\"1.0\"?>\n<rss xmlns:a=\"x\"><channel/></rss>").unwrap();
+        assert_eq!(
+            fixed,
+            "<?xml version=\"1.0\"?>\n<rss version=\"2.0\" xmlns:a=\"x\"><channel/></rss>"
+        );
+        let fixed = repaired("<rss version=\"0.94\" a='b'><channel/></rss>").unwrap();
+        assert_eq!(fixed, "<rss version=\"2.0\"  a='b'><channel/></rss>");
+        assert_eq!(repaired("<rss version=\"2.0\"><channel/></rss>"), None);
+        assert_eq!(repaired("<feed/>"), None);
+    }
+
+    #[test]
+    fn json_feed_with_a_bare_version_is_repaired() {
+        let fixed = repaired(r#"{"version": "1.1", "title": "t", "items": []}"#).unwrap();
+        assert!(
+            fixed.contains("https://jsonfeed.org/version/1.1"),
+            "{fixed}"
+        );
+    }
 }
