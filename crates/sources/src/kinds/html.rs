@@ -191,7 +191,7 @@ fn read_page(
     let title = doc
         .select(&sel.title)
         .next()
-        .map(element_text)
+        .map(|t| collapse_whitespace(&t.text().collect::<String>()))
         .unwrap_or_default();
     let lang = doc
         .root_element()
