@@ -35,10 +35,10 @@ pub(crate) fn decode<'a>(
     } else {
         encoding.decode_without_bom_handling(&bytes[skip..]).0
     };
-    if markup == Markup::Xml {
-        if let Some(fixed) = declare_utf8(&text) {
-            return Cow::Owned(fixed);
-        }
+    if markup == Markup::Xml
+        && let Some(fixed) = declare_utf8(&text)
+    {
+        return Cow::Owned(fixed);
     }
     text
 }
@@ -105,10 +105,10 @@ fn html_meta_charset(bytes: &[u8]) -> Option<String> {
         if let Some(v) = attr_value(tag, "charset") {
             return Some(v);
         }
-        if let Some(content) = attr_value(tag, "content") {
-            if let Some(v) = charset_param(&format!("x;{content}")) {
-                return Some(v);
-            }
+        if let Some(content) = attr_value(tag, "content")
+            && let Some(v) = charset_param(&format!("x;{content}"))
+        {
+            return Some(v);
         }
     }
     None

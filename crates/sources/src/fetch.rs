@@ -95,7 +95,7 @@ pub struct Fetched {
 }
 
 enum Hop {
-    Done(Fetched),
+    Done(Box<Fetched>),
     Redirect { status: StatusCode, location: Url },
 }
 
@@ -140,7 +140,8 @@ impl Fetcher {
         loop {
             requests += 1;
             match self.hop(&current, accept, validators).await? {
-                Hop::Done(mut f) => {
+                Hop::Done(f) => {
+                    let mut f = *f;
                     f.requests = requests;
                     if requests > 1 && permanent {
                         f.moved_permanently = Some(current);
@@ -266,7 +267,7 @@ impl Fetcher {
                 etag: new_validators.etag.or(sent.etag),
                 last_modified: new_validators.last_modified.or(sent.last_modified),
             };
-            return Ok(Hop::Done(Fetched {
+            return Ok(Hop::Done(Box::new(Fetched {
                 url: url.clone(),
                 moved_permanently: None,
                 not_modified: true,
@@ -275,7 +276,7 @@ impl Fetcher {
                 validators,
                 requests: 0,
                 headers,
-            }));
+            })));
         }
         if !status.is_success() {
             return Err(SourceError::Status {
@@ -308,7 +309,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Hop::Done(Fetched {
+        Ok(Hop::Done(Box::new(Fetched {
             url: url.clone(),
             moved_permanently: None,
             not_modified: false,
@@ -317,7 +318,7 @@ impl Fetcher {
             validators: new_validators,
             requests: 0,
             headers,
-        }))
+        })))
     }
 
     fn timed_out(&self, url: &Url) -> SourceError {

@@ -41,10 +41,10 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, SourceError> {
                             "<outline> outside an <opml> document".into(),
                         ));
                     }
-                    if let Some(feed) = outline(&e)? {
-                        if !feeds.iter().any(|f| f.url == feed.url) {
-                            feeds.push(feed);
-                        }
+                    if let Some(feed) = outline(&e)?
+                        && !feeds.iter().any(|f| f.url == feed.url)
+                    {
+                        feeds.push(feed);
                     }
                 } else if !saw_opml {
                     return Err(SourceError::Opml(format!(

@@ -188,10 +188,10 @@ impl TokenSink for DepthSink {
                     TagKind::StartTag => {}
                 }
             }
-            if tag.kind == TagKind::StartTag {
-                if let Some(mode) = raw_mode(name) {
-                    return mode;
-                }
+            if tag.kind == TagKind::StartTag
+                && let Some(mode) = raw_mode(name)
+            {
+                return mode;
             }
         }
         TokenSinkResult::Continue

@@ -103,10 +103,10 @@ pub fn parse_reviews(
             }
         }
     }
-    if docs.is_empty() {
-        if let Some((agg, name)) = found.aggregates.first() {
-            docs.extend(aggregate_document(agg, name.as_deref(), &ctx));
-        }
+    if docs.is_empty()
+        && let Some((agg, name)) = found.aggregates.first()
+    {
+        docs.extend(aggregate_document(agg, name.as_deref(), &ctx));
     }
     if docs.is_empty() && found.reviews.is_empty() && found.aggregates.is_empty() {
         return Err(SourceError::BadContent {
@@ -171,19 +171,20 @@ fn walk<'a>(v: &'a Value, parent_name: Option<&str>, depth: usize, found: &mut F
             }
             let name = obj.get("name").and_then(text_of);
             for (key, value) in obj {
-                if key == "aggregateRating" {
-                    if let Value::Object(agg) = value {
-                        found
-                            .aggregates
-                            .push((agg, name.clone().or(parent_name.map(str::to_string))));
-                        continue;
-                    }
+                if key == "aggregateRating"
+                    && let Value::Object(agg) = value
+                {
+                    found
+                        .aggregates
+                        .push((agg, name.clone().or(parent_name.map(str::to_string))));
+                    continue;
                 }
-                if let Value::Object(o) = value {
-                    if key != "aggregateRating" && is_aggregate(o) {
-                        found.aggregates.push((o, name.clone()));
-                        continue;
-                    }
+                if let Value::Object(o) = value
+                    && key != "aggregateRating"
+                    && is_aggregate(o)
+                {
+                    found.aggregates.push((o, name.clone()));
+                    continue;
                 }
                 walk(value, name.as_deref().or(parent_name), depth + 1, found);
             }

@@ -1,0 +1,350 @@
+//! `mastodon` sources against a fixture instance that implements the parts
+//! of the API repmon uses: tag timelines, account lookup, account statuses,
+//! with `since_id` / `max_id` / `limit` and a `Link` header.
+
+mod common;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use common::*;
+use repmon_model::SourceKind;
+use repmon_sources::{Fetcher, SourceState, poll};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Instance {
+    base: Mutex<String>,
+    /// (timeline, status), newest last.
+    statuses: Mutex<Vec<(String, Value)>>,
+    requests: Mutex<Vec<String>>,
+}
+
+impl Instance {
+    fn add(&self, timeline: &str, id: u64, acct: &str, content: &str, extra: Value) {
+        let base = self.base.lock().unwrap().clone();
+        let mut s = json!({
+            "id": id.to_string(),
+            "created_at": format!("2026-11-20T10:{:02}:00.000Z", id % 60),
+            "in_reply_to_id": null,
+            "spoiler_text": "",
+            "language": "nl",
+            "uri": format!("{base}/users/{acct}/statuses/{id}"),
+            "url": format!("{base}/@{acct}/{id}"),
+            "content": content,
+            "reblog": null,
+            "account": {"id": "7", "username": acct.split('@').next().unwrap(), "acct": acct}
+        });
+        if let (Value::Object(s), Value::Object(extra)) = (&mut s, extra) {
+            s.extend(extra);
+        }
+        self.statuses
+            .lock()
+            .unwrap()
+            .push((timeline.to_string(), s));
+    }
+
+    /// The timeline page the API would give: newest first, within the ids asked for.
+    fn page(&self, timeline: &str, q: &HashMap<String, String>, path: &str) -> Response {
+        let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+        let (since, max, limit) = (
+            num("since_id"),
+            num("max_id"),
+            num("limit").unwrap_or(20).min(40) as usize,
+        );
+        let mut page: Vec<Value> = self
+            .statuses
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _)| t == timeline)
+            .map(|(_, s)| s.clone())
+            .filter(|s| {
+                let id: u64 = s["id"].as_str().unwrap().parse().unwrap();
+                since.is_none_or(|x| id > x) && max.is_none_or(|x| id < x)
+            })
+            .collect();
+        page.sort_by_key(|s| std::cmp::Reverse(s["id"].as_str().unwrap().parse::<u64>().unwrap()));
+        page.truncate(limit);
+        let mut resp = axum::Json(page.clone()).into_response();
+        if page.len() == limit {
+            let last = page.last().unwrap()["id"].as_str().unwrap().to_string();
+            let base = self.base.lock().unwrap().clone();
+            let link = format!(
+                "<{base}{path}?max_id={last}>; rel=\"next\", <{base}{path}?min_id=1>; rel=\"prev\""
+            );
+            resp.headers_mut()
+                .insert(header::LINK, link.parse().unwrap());
+        }
+        resp
+    }
+}
+
+async fn tag(
+    State(i): State<Arc<Instance>>,
+    Path(tag): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    i.requests
+        .lock()
+        .unwrap()
+        .push(format!("tag {tag} {}", query_text(&q)));
+    i.page(
+        &format!("tag:{tag}"),
+        &q,
+        &format!("/api/v1/timelines/tag/{tag}"),
+    )
+}
+
+async fn lookup(
+    State(i): State<Arc<Instance>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let acct = q.get("acct").cloned().unwrap_or_default();
+    i.requests.lock().unwrap().push(format!("lookup {acct}"));
+    if acct == "zonenergie" {
+        axum::Json(json!({"id": "7", "username": "zonenergie", "acct": "zonenergie"}))
+            .into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "Record not found"})),
+        )
+            .into_response()
+    }
+}
+
+async fn account_statuses(
+    State(i): State<Arc<Instance>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    i.requests
+        .lock()
+        .unwrap()
+        .push(format!("statuses {id} {}", query_text(&q)));
+    i.page(
+        &format!("account:{id}"),
+        &q,
+        &format!("/api/v1/accounts/{id}/statuses"),
+    )
+}
+
+fn query_text(q: &HashMap<String, String>) -> String {
+    let mut parts: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    parts.sort();
+    parts.join("&")
+}
+
+async fn instance() -> (Arc<Instance>, String) {
+    let inst = Arc::new(Instance::default());
+    let app = Router::new()
+        .route("/api/v1/timelines/tag/{tag}", get(tag))
+        .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
+        .with_state(inst.clone());
+    let base = serve(app).await;
+    *inst.base.lock().unwrap() = base.clone();
+    (inst, base)
+}
+
+fn mastodon_source(base: &str, tags: &[&str], accounts: &[&str]) -> repmon_config::Source {
+    source(
+        json!({"id": "social", "kind": "mastodon", "url": format!("{base}/"), "tags": tags, "accounts": accounts}),
+    )
+}
+
+#[tokio::test]
+async fn tag_and_account_timelines_with_replies_reblogs_and_since_id() {
+    let (inst, base) = instance().await;
+    inst.add(
+        "tag:zonenergie",
+        101,
+        "anna@social.example",
+        "<p>Weer een storing bij <a href=\"#\">#ZonEnergie</a> &amp; niemand neemt op</p>",
+        json!({}),
+    );
+    inst.add(
+        "tag:zonenergie",
+        102,
+        "zonenergie",
+        "<p><span class=\"h-card\"><a href=\"#\">@<span>anna</span></a></span> Wat vervelend! Stuur ons een DM.</p>",
+        json!({"in_reply_to_id": "101", "language": "nl"}),
+    );
+    // A reblog stands for the status it shares.
+    let reblogged = json!({
+        "id": "90", "created_at": "2026-11-19T08:00:00.000Z", "in_reply_to_id": null, "spoiler_text": "tarieven",
+        "language": "en", "uri": "https://other.example/users/bob/statuses/90", "url": "https://other.example/@bob/90",
+        "content": "<p>Zon Energie lowered prices, nice.</p>", "reblog": null,
+        "account": {"id": "3", "username": "bob", "acct": "bob@other.example"}
+    });
+    inst.add(
+        "account:7",
+        103,
+        "zonenergie",
+        "",
+        json!({"reblog": reblogged}),
+    );
+    inst.add(
+        "account:7",
+        104,
+        "zonenergie",
+        "<p>Onze nieuwe app is live!</p>",
+        json!({"language": null}),
+    );
+
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let source = mastodon_source(&base, &["zonenergie"], &["@zonenergie"]);
+    let first = poll(&fetcher, &source, &SourceState::default())
+        .await
+        .unwrap();
+    let docs = &first.documents;
+    assert_eq!(docs.len(), 4, "{docs:#?}");
+    assert_eq!(
+        first.requests, 3,
+        "tag timeline, account lookup, account statuses"
+    );
+    assert!(
+        docs.iter()
+            .all(|d| d.kind == SourceKind::Mastodon && d.source == "social")
+    );
+
+    let reply = docs.iter().find(|d| d.in_reply_to.is_some()).unwrap();
+    assert_eq!(reply.in_reply_to.as_deref(), Some("101"));
+    assert_eq!(reply.author.as_deref(), Some("zonenergie"));
+    assert_eq!(reply.body, "@anna Wat vervelend! Stuur ons een DM.");
+    assert_eq!(reply.url, format!("{base}/@zonenergie/102"));
+    assert_eq!(reply.lang_hint.as_deref(), Some("nl"));
+
+    let anna = docs
+        .iter()
+        .find(|d| d.author.as_deref() == Some("anna@social.example"))
+        .unwrap();
+    assert_eq!(
+        anna.body,
+        "Weer een storing bij #ZonEnergie & niemand neemt op"
+    );
+    assert_eq!(anna.published.to_rfc3339(), "2026-11-20T10:41:00+00:00");
+    assert_eq!(anna.in_reply_to, None);
+
+    let shared = docs
+        .iter()
+        .find(|d| d.url == "https://other.example/@bob/90")
+        .expect("the reblogged status");
+    assert_eq!(shared.author.as_deref(), Some("bob@other.example"));
+    assert_eq!(shared.title, "tarieven", "content warning as title");
+    assert_eq!(shared.body, "Zon Energie lowered prices, nice.");
+    assert_eq!(shared.lang_hint.as_deref(), Some("en"));
+    assert_eq!(shared.published.to_rfc3339(), "2026-11-19T08:00:00+00:00");
+
+    let own = docs
+        .iter()
+        .find(|d| d.body == "Onze nieuwe app is live!")
+        .unwrap();
+    assert_eq!(own.lang_hint, None);
+
+    // The next poll asks only for newer statuses and needs no lookup.
+    let state: SourceState =
+        serde_json::from_str(&serde_json::to_string(&first.state).unwrap()).unwrap();
+    assert_eq!(state.since_id("tag:zonenergie"), Some("102"));
+    assert_eq!(state.since_id("account:zonenergie"), Some("104"));
+    inst.add(
+        "tag:zonenergie",
+        105,
+        "carla",
+        "<p>Overgestapt naar Zon Energie</p>",
+        json!({}),
+    );
+    let second = poll(&fetcher, &source, &state).await.unwrap();
+    assert_eq!(second.documents.len(), 1);
+    assert_eq!(second.documents[0].body, "Overgestapt naar Zon Energie");
+    assert_eq!(second.requests, 2);
+    let requests = inst.requests.lock().unwrap().clone();
+    assert_eq!(
+        requests[3..],
+        [
+            "tag zonenergie limit=40&since_id=102".to_string(),
+            "statuses 7 limit=40&since_id=104".to_string()
+        ]
+    );
+    assert_eq!(second.state.since_id("tag:zonenergie"), Some("105"));
+}
+
+#[tokio::test]
+async fn a_busy_tag_is_paged_within_the_bound() {
+    let (inst, base) = instance().await;
+    for id in 1000..1095 {
+        inst.add(
+            "tag:golf",
+            id,
+            "u",
+            &format!("<p>bericht {id}</p>"),
+            json!({}),
+        );
+    }
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let source = mastodon_source(&base, &["golf"], &[]);
+    let out = poll(&fetcher, &source, &SourceState::default())
+        .await
+        .unwrap();
+    assert_eq!(out.documents.len(), 95);
+    assert_eq!(out.requests, 3, "40 + 40 + 15");
+    let requests = inst.requests.lock().unwrap().clone();
+    assert_eq!(
+        requests[1], "tag golf limit=40&max_id=1055",
+        "max_id from the Link header"
+    );
+    assert_eq!(out.state.since_id("tag:golf"), Some("1094"));
+}
+
+#[tokio::test]
+async fn an_unknown_account_is_a_clear_error() {
+    let (_inst, base) = instance().await;
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let err = poll(
+        &fetcher,
+        &mastodon_source(&base, &[], &["nobody"]),
+        &SourceState::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{base}/api/v1/accounts/lookup?acct=nobody: the instance knows no account @nobody (check accounts in the source)"
+        )
+    );
+}
+
+/// The Status example of the Mastodon documentation reads as a document.
+#[test]
+fn the_documented_status_example() {
+    let path = std::path::Path::new(
+        "/work/shared/data/sources/mastodon/docs-examples/entities_Status__example__x__01.json",
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("skipped: {} is not here", path.display());
+        return;
+    };
+    let status: repmon_sources::kinds::mastodon::Status = serde_json::from_str(&text).unwrap();
+    let api = url::Url::parse("https://mastodon.social/api/v1/timelines/tag/x").unwrap();
+    let src = mastodon_source("https://mastodon.social", &["x"], &[]);
+    let doc =
+        repmon_sources::kinds::mastodon::status_document(status, &api, &src, chrono::Utc::now());
+    assert_eq!(
+        doc.url,
+        "https://mastodon.social/@Gargron/103270115826048975"
+    );
+    assert_eq!(doc.author.as_deref(), Some("Gargron"));
+    assert!(
+        doc.body
+            .starts_with("\"I lost my inheritance with one wrong digit on my sort code\""),
+        "{}",
+        doc.body
+    );
+    assert_eq!(doc.published.to_rfc3339(), "2019-12-08T03:48:33.901+00:00");
+}
