@@ -116,13 +116,17 @@ fn texts(count: usize, companies: &[Company], rng: &mut Rng) -> Vec<String> {
             let words = if i % 2 == 0 { WORDS_NL } else { WORDS_EN };
             let mut s = String::with_capacity(target + 64);
             while s.len() < target {
-                if rng.next() % 60 == 0 {
+                if rng.next().is_multiple_of(60) {
                     let c = &companies[(rng.next() % companies.len() as u64) as usize];
                     s.push_str(&c.terms[(rng.next() % 2) as usize]);
                 } else {
                     s.push_str(rng.pick(words));
                 }
-                s.push(if rng.next() % 12 == 0 { '.' } else { ' ' });
+                s.push(if rng.next().is_multiple_of(12) {
+                    '.'
+                } else {
+                    ' '
+                });
                 if s.ends_with('.') {
                     s.push(' ');
                 }

@@ -12,6 +12,20 @@ use whatlang::Lang;
 /// whatlang's cost grows with the text; the first part of a text tells its
 /// language as well as the whole.
 const SAMPLE_BYTES: usize = 600;
+/// This many unmistakable function words settle the language.
+const DECISIVE: u32 = 4;
+/// Function words no nearby language (German, Afrikaans aside) shares with
+/// Dutch, or with English.
+const DECISIVE_NL: &[&str] = &[
+    "het", "een", "niet", "ik", "van", "dat", "op", "voor", "met", "zijn", "maar", "ook", "geen",
+    "heb", "nog", "naar", "bij", "uit", "wordt", "heeft", "deze", "mijn", "jij", "wij", "hebben",
+    "moet", "omdat", "kunnen", "worden", "niks", "weer", "zo", "nu", "dus", "wel", "erg", "wat",
+];
+const DECISIVE_EN: &[&str] = &[
+    "the", "and", "of", "to", "you", "that", "with", "this", "have", "are", "not", "but", "they",
+    "from", "there", "would", "been", "has", "were", "just", "your", "my", "it's", "i'm", "don't",
+    "for", "it", "on", "be", "at", "or",
+];
 /// Below this many words whatlang's "reliable" is not to be relied on.
 const SHORT_WORDS: u32 = 8;
 
@@ -31,6 +45,11 @@ static ONLY_EN: LazyLock<FastSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+static DECISIVE_NL_SET: LazyLock<FastSet<&'static str>> =
+    LazyLock::new(|| DECISIVE_NL.iter().copied().collect());
+static DECISIVE_EN_SET: LazyLock<FastSet<&'static str>> =
+    LazyLock::new(|| DECISIVE_EN.iter().copied().collect());
+
 /// "nl", "en" or "other" for a text (see the module docs).
 pub fn detect_language(text: &str) -> &'static str {
     let mut end = text.len().min(SAMPLE_BYTES);
@@ -38,7 +57,21 @@ pub fn detect_language(text: &str) -> &'static str {
         end -= 1;
     }
     let sample = &text[..end];
-    let (nl, en, words) = stop_word_votes(sample);
+    let Votes {
+        nl,
+        en,
+        words,
+        sure_nl,
+        sure_en,
+    } = stop_word_votes(sample);
+    // Plenty of unmistakable function words and none of the other language:
+    // no need to ask whatlang (the most expensive step of the hot path).
+    if sure_nl >= DECISIVE && sure_en == 0 {
+        return "nl";
+    }
+    if sure_en >= DECISIVE && sure_nl == 0 {
+        return "en";
+    }
     let guess = whatlang::detect(sample).map(|g| (g.lang(), g.is_reliable()));
     match guess {
         Some((Lang::Nld, true)) => return "nl",
@@ -113,19 +146,44 @@ fn lexicon_votes(text: &str) -> (u32, u32, u32) {
     (nl, en, both)
 }
 
-/// Count the words that only Dutch, or only English, uses as function
-/// words, and all words.
-fn stop_word_votes(text: &str) -> (u32, u32, u32) {
-    let (mut nl, mut en, mut words) = (0, 0, 0);
+/// Function-word counts of a text.
+struct Votes {
+    /// Words only Dutch, or only English, uses as function words.
+    nl: u32,
+    en: u32,
+    /// All (short ASCII) words.
+    words: u32,
+    /// Unmistakably Dutch, or unmistakably English, function words.
+    sure_nl: u32,
+    sure_en: u32,
+}
+
+fn stop_word_votes(text: &str) -> Votes {
+    let mut v = Votes {
+        nl: 0,
+        en: 0,
+        words: 0,
+        sure_nl: 0,
+        sure_en: 0,
+    };
     each_ascii_word(text, |w| {
-        words += 1;
+        v.words += 1;
+        if w.len() > 8 {
+            return;
+        }
         if ONLY_NL.contains(w) {
-            nl += 1;
+            v.nl += 1;
+            v.sure_nl += DECISIVE_NL_SET.contains(w) as u32;
         } else if ONLY_EN.contains(w) {
-            en += 1;
+            v.en += 1;
+            v.sure_en += DECISIVE_EN_SET.contains(w) as u32;
+        } else if DECISIVE_EN_SET.contains(w) {
+            v.sure_en += 1;
+        } else if DECISIVE_NL_SET.contains(w) {
+            v.sure_nl += 1;
         }
     });
-    (nl, en, words)
+    v
 }
 
 /// Call `f` with each short ASCII word of `text`, lower-cased on the stack.

@@ -20,7 +20,7 @@ mod text;
 pub use lang::detect_language;
 pub use sentiment::{NEGATIVE_AT, POSITIVE_AT};
 
-use matcher::{Hit, Matcher, author_is, host_in, host_of};
+use matcher::{Hit, MatchScratch, Matcher, author_is, host_in, host_of};
 use repmon_config::Company;
 use repmon_model::{CompanyMention, Document, Mention, Sentiment};
 use sentiment::{Tally, lexicon, score_clause};
@@ -63,10 +63,10 @@ struct Tracked {
 #[derive(Default)]
 struct Scratch {
     norm: Normalized,
-    hits: Vec<Hit>,
+    matching: MatchScratch,
     accepted: Vec<Hit>,
     clauses: Vec<Clause>,
-    tallies: Vec<Tally>,
+    tallies: Vec<Option<Tally>>,
     /// How many companies name each clause.
     claims: Vec<u16>,
     /// The clauses naming the company at hand.
@@ -167,7 +167,7 @@ impl Analyzer {
             let s = &mut *cell.borrow_mut();
             s.norm.set_doc(title, body);
             self.matcher
-                .find(&s.norm, title, body, &mut s.hits, &mut s.accepted);
+                .find(&s.norm, title, body, &mut s.matching, &mut s.accepted);
             let mut ids: Vec<&str> = Vec::new();
             for h in &s.accepted {
                 let id = self.companies[h.company as usize].id.as_str();
@@ -185,8 +185,13 @@ impl Analyzer {
         doc: &Document,
     ) -> Option<(Vec<CompanyMention>, &'static str)> {
         s.norm.set_doc(&doc.title, &doc.body);
-        self.matcher
-            .find(&s.norm, &doc.title, &doc.body, &mut s.hits, &mut s.accepted);
+        self.matcher.find(
+            &s.norm,
+            &doc.title,
+            &doc.body,
+            &mut s.matching,
+            &mut s.accepted,
+        );
         let about = doc
             .about
             .as_deref()
@@ -217,12 +222,21 @@ impl Analyzer {
         let lex = lexicon(lang);
         let norm = s.norm.text.as_str();
         text::clauses(norm, &mut s.clauses);
+        // Clauses are scored when first needed: a long post that names a
+        // company once costs one clause, not the whole text.
         s.tallies.clear();
-        s.tallies.extend(s.clauses.iter().map(|c| match lex {
-            Some(lex) => score_clause(lex, &norm[c.start as usize..c.end as usize]),
-            // Words of other languages are not guessed at; emoji mean the same everywhere.
-            None => sentiment::score_symbols(&norm[c.start as usize..c.end as usize]),
-        }));
+        s.tallies.resize(s.clauses.len(), None);
+        let tally_of = |tallies: &mut Vec<Option<Tally>>, ci: usize| -> Tally {
+            *tallies[ci].get_or_insert_with(|| {
+                let c = s.clauses[ci];
+                let clause = &norm[c.start as usize..c.end as usize];
+                match lex {
+                    Some(lex) => score_clause(lex, clause),
+                    // Words of other languages are not guessed at; emoji mean the same everywhere.
+                    None => sentiment::score_symbols(clause),
+                }
+            })
+        };
 
         // Which clauses each company is named in.
         s.claims.clear();
@@ -260,10 +274,8 @@ impl Analyzer {
             }
             let mut tally = Tally::default();
             for &ci in &s.own {
-                tally.add(
-                    s.tallies[ci as usize],
-                    clause_weight(&s.clauses, ci as usize),
-                );
+                let t = tally_of(&mut s.tallies, ci as usize);
+                tally.add(t, clause_weight(&s.clauses, ci as usize));
             }
             // Nothing said where the company is named: the clauses that name
             // no company are probably about it ("Ik belde X. Wat een ramp!").
@@ -274,9 +286,10 @@ impl Analyzer {
                 } else {
                     FALLBACK_WEIGHT
                 };
-                for (ci, t) in s.tallies.iter().enumerate() {
+                for ci in 0..s.clauses.len() {
                     if s.claims[ci] == 0 {
-                        tally.add(*t, weight * clause_weight(&s.clauses, ci));
+                        let t = tally_of(&mut s.tallies, ci);
+                        tally.add(t, weight * clause_weight(&s.clauses, ci));
                     }
                 }
             }

@@ -21,39 +21,47 @@ const DFA_MAX_PATTERNS: usize = 4_000;
 /// accept; shorter ones ("hm" for "H&M") are ordinary words.
 const MIN_VARIANT_CHARS: usize = 5;
 
-/// What a pattern means for one company.
+/// What a pattern means as one company's name.
 #[derive(Debug, Clone)]
-enum Role {
-    /// One of the company's names. `exact` holds its spelling when the
-    /// company is case-sensitive. A `variant` is the joined-up or hyphenated
-    /// form of a multi-word name, which after `@`/`#` is a tag in any case.
-    /// A `handle` is one of the company's own `@accounts`.
-    Term {
-        company: u32,
-        exact: Option<Box<str>>,
-        variant: bool,
-        handle: bool,
-    },
-    Context {
-        company: u32,
-    },
-    Exclude {
-        company: u32,
-    },
+struct Name {
+    company: u32,
+    /// Its spelling, when the company is case-sensitive.
+    exact: Option<Box<str>>,
+    /// The joined-up or hyphenated form of a multi-word name, which after
+    /// `@`/`#` is a tag in any case.
+    variant: bool,
+    /// One of the company's own `@accounts`.
+    handle: bool,
 }
 
-/// What a found pattern is, for one company.
+/// Everything one pattern of the automaton stands for. Context words and
+/// exclude phrases are numbered once however many companies share them, so
+/// a common context word ("energie") costs one note per occurrence, not one
+/// per company that lists it.
+#[derive(Debug, Clone, Default)]
+struct Pattern {
+    names: Vec<Name>,
+    context: Option<u32>,
+    exclude: Option<u32>,
+}
+
+/// A company's context words and exclude phrases, by number.
+#[derive(Debug, Clone, Default)]
+struct Rules {
+    context: Vec<u32>,
+    exclude: Vec<u32>,
+}
+
+/// How a name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum HitKind {
     /// A name that needs the company's context words (if it has any).
     Term,
     /// A name that stands on its own: the company's @handle or #tag.
     Sure,
-    Context,
-    Exclude,
 }
 
-/// One place in the normalised text where a company's pattern stands.
+/// One place in the normalised text where a company's name stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
     pub company: u32,
@@ -62,106 +70,132 @@ pub(crate) struct Hit {
     pub end: u32,
 }
 
+/// Buffers for [`Matcher::find`], reused from document to document.
+#[derive(Default)]
+pub(crate) struct MatchScratch {
+    names: Vec<Hit>,
+    context_seen: Vec<u32>,
+    /// (exclude number, start, end)
+    excluded: Vec<(u32, u32, u32)>,
+}
+
 /// The compiled patterns of all companies.
 pub(crate) struct Matcher {
     automaton: Option<AhoCorasick>,
-    roles: Vec<Vec<Role>>,
-    needs_context: Vec<bool>,
+    patterns: Vec<Pattern>,
+    rules: Vec<Rules>,
 }
 
 impl Matcher {
     pub fn new(companies: &[Company]) -> Matcher {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
         let mut index: FastMap<String, usize> = FastMap::default();
-        let mut add = |pattern: String, role: Role| {
-            if pattern.trim().is_empty() {
-                return;
+        let mut slot = |text: String| -> Option<usize> {
+            if text.trim().is_empty() {
+                return None;
             }
-            let id = *index.entry(pattern.clone()).or_insert_with(|| {
-                patterns.push(pattern);
-                roles.push(Vec::new());
-                roles.len() - 1
-            });
-            roles[id].push(role);
+            Some(*index.entry(text.clone()).or_insert_with(|| {
+                texts.push(text);
+                patterns.push(Pattern::default());
+                patterns.len() - 1
+            }))
         };
-        let mut needs_context = Vec::with_capacity(companies.len());
+        // Numbering of context words and exclude phrases: by pattern slot.
+        let mut rules = Vec::with_capacity(companies.len());
+        let mut names: Vec<(usize, Name)> = Vec::new();
+        let mut contexts: Vec<usize> = Vec::new();
+        let mut excludes: Vec<usize> = Vec::new();
         for (i, c) in companies.iter().enumerate() {
             let company = i as u32;
+            let exact = |s: &str| c.case_sensitive.then(|| Box::<str>::from(s));
             for term in &c.terms {
                 let term = term.trim();
                 let n = normalize_phrase(term);
-                if n.is_empty() {
-                    continue;
-                }
-                let exact = |s: &str| c.case_sensitive.then(|| Box::<str>::from(s));
-                add(
-                    n.clone(),
-                    Role::Term {
+                let Some(at) = slot(n.clone()) else { continue };
+                names.push((
+                    at,
+                    Name {
                         company,
                         exact: exact(term),
                         variant: false,
                         handle: false,
                     },
-                );
+                ));
                 if n.chars().any(|ch| !is_word_char(ch)) {
                     let joined: String = n.chars().filter(|&ch| is_word_char(ch)).collect();
                     let joined_orig: String = term.chars().filter(|&ch| is_word_char(ch)).collect();
-                    if joined.chars().count() >= MIN_VARIANT_CHARS {
-                        add(
-                            joined,
-                            Role::Term {
+                    if joined.chars().count() >= MIN_VARIANT_CHARS
+                        && let Some(at) = slot(joined)
+                    {
+                        names.push((
+                            at,
+                            Name {
                                 company,
                                 exact: exact(&joined_orig),
                                 variant: true,
                                 handle: false,
                             },
-                        );
+                        ));
                     }
                 }
                 if n.contains(' ') {
-                    let hyphenated = n.replace(' ', "-");
                     let hyphenated_orig = term.split_whitespace().collect::<Vec<_>>().join("-");
-                    add(
-                        hyphenated,
-                        Role::Term {
-                            company,
-                            exact: exact(&hyphenated_orig),
-                            variant: true,
-                            handle: false,
-                        },
-                    );
+                    if let Some(at) = slot(n.replace(' ', "-")) {
+                        names.push((
+                            at,
+                            Name {
+                                company,
+                                exact: exact(&hyphenated_orig),
+                                variant: true,
+                                handle: false,
+                            },
+                        ));
+                    }
                 }
             }
             for account in &c.accounts {
-                if let Some(handle) = handle_of(account) {
-                    add(
-                        handle,
-                        Role::Term {
+                if let Some(at) = handle_of(account).and_then(&mut slot) {
+                    names.push((
+                        at,
+                        Name {
                             company,
                             exact: None,
                             variant: false,
                             handle: true,
                         },
-                    );
+                    ));
                 }
             }
-            let mut has_context = false;
+            let mut r = Rules::default();
             for word in &c.context {
-                let n = normalize_phrase(word);
-                has_context |= !n.is_empty();
-                add(n, Role::Context { company });
+                if let Some(at) = slot(normalize_phrase(word)) {
+                    contexts.push(at);
+                    r.context.push(at as u32);
+                }
             }
-            needs_context.push(has_context);
             for phrase in &c.exclude {
-                add(normalize_phrase(phrase), Role::Exclude { company });
+                if let Some(at) = slot(normalize_phrase(phrase)) {
+                    excludes.push(at);
+                    r.exclude.push(at as u32);
+                }
             }
+            rules.push(r);
         }
-        let automaton = build(&patterns);
+        for (at, name) in names {
+            patterns[at].names.push(name);
+        }
+        for at in contexts {
+            patterns[at].context = Some(at as u32);
+        }
+        for at in excludes {
+            patterns[at].exclude = Some(at as u32);
+        }
+        let automaton = build(&texts);
         Matcher {
             automaton,
-            roles,
-            needs_context,
+            patterns,
+            rules,
         }
     }
 
@@ -171,17 +205,24 @@ impl Matcher {
     }
 
     /// The company names standing in `norm` that pass every check, into
-    /// `accepted`, ordered by company and position. `hits` is scratch space.
-    /// `title` and `body` are the originals behind `norm`, for exact case.
+    /// `accepted`, ordered by company and position. `title` and `body` are
+    /// the originals behind `norm`, for exact case.
     pub fn find(
         &self,
         norm: &Normalized,
         title: &str,
         body: &str,
-        hits: &mut Vec<Hit>,
+        scratch: &mut MatchScratch,
         accepted: &mut Vec<Hit>,
     ) {
-        hits.clear();
+        let MatchScratch {
+            names,
+            context_seen,
+            excluded,
+        } = scratch;
+        names.clear();
+        context_seen.clear();
+        excluded.clear();
         accepted.clear();
         let Some(ac) = &self.automaton else { return };
         let text = norm.text.as_str();
@@ -190,53 +231,49 @@ impl Matcher {
             if !is_whole_word(text, start, end) {
                 continue;
             }
-            for role in &self.roles[m.pattern().as_usize()] {
-                let (company, kind) = match role {
-                    Role::Term {
-                        company,
-                        exact,
-                        variant,
-                        handle,
-                    } => {
-                        let tagged =
-                            *variant && matches!(char_before(text, start), Some('@' | '#'));
-                        let sure = *handle || tagged;
-                        if let Some(exact) = exact
-                            && !sure
-                            && !same_text(norm.original(title, body, start, end), exact)
-                        {
-                            continue;
-                        }
-                        (*company, if sure { HitKind::Sure } else { HitKind::Term })
-                    }
-                    Role::Context { company } => (*company, HitKind::Context),
-                    Role::Exclude { company } => (*company, HitKind::Exclude),
-                };
-                hits.push(Hit {
-                    company,
+            let p = &self.patterns[m.pattern().as_usize()];
+            if let Some(id) = p.context
+                && !context_seen.contains(&id)
+            {
+                context_seen.push(id);
+            }
+            if let Some(id) = p.exclude {
+                excluded.push((id, start as u32, end as u32));
+            }
+            for name in &p.names {
+                let tagged = name.variant && matches!(char_before(text, start), Some('@' | '#'));
+                let sure = name.handle || tagged;
+                if let Some(exact) = &name.exact
+                    && !sure
+                    && !same_text(norm.original(title, body, start, end), exact)
+                {
+                    continue;
+                }
+                let kind = if sure { HitKind::Sure } else { HitKind::Term };
+                names.push(Hit {
+                    company: name.company,
                     kind,
                     start: start as u32,
                     end: end as u32,
                 });
             }
         }
-        if hits.is_empty() {
+        if names.is_empty() {
             return;
         }
-        hits.sort_unstable_by_key(|h| (h.company, h.start, h.kind));
-        for group in hits.chunk_by(|a, b| a.company == b.company) {
-            let company = group[0].company as usize;
-            let context_ok =
-                !self.needs_context[company] || group.iter().any(|h| h.kind == HitKind::Context);
+        names.sort_unstable_by_key(|h| (h.company, h.start, h.kind));
+        for group in names.chunk_by(|a, b| a.company == b.company) {
+            let rules = &self.rules[group[0].company as usize];
+            let context_ok = rules.context.is_empty()
+                || rules.context.iter().any(|id| context_seen.contains(id));
             for h in group {
-                match h.kind {
-                    HitKind::Term if !context_ok => continue,
-                    HitKind::Term | HitKind::Sure => {}
-                    HitKind::Context | HitKind::Exclude => continue,
+                if h.kind == HitKind::Term && !context_ok {
+                    continue;
                 }
-                let vetoed = group
-                    .iter()
-                    .any(|x| x.kind == HitKind::Exclude && x.start <= h.start && h.end <= x.end);
+                let vetoed = !rules.exclude.is_empty()
+                    && excluded.iter().any(|&(id, s, e)| {
+                        s <= h.start && h.end <= e && rules.exclude.contains(&id)
+                    });
                 if !vetoed {
                     accepted.push(*h);
                 }

@@ -75,13 +75,17 @@ pub(crate) const PARAGRAPH: char = '\n';
 
 /// Text prepared for matching and scoring: lower case, apostrophes unified,
 /// each whitespace run one space (a blank line becomes [`PARAGRAPH`]).
-/// `map` leads from every byte of `text` back to the byte of the original it
-/// came from, because lower-casing may change lengths and matches must be
-/// checked against the original case. Reused across documents.
+/// Lower-casing may change lengths and matches must be checked against the
+/// original case, so the text keeps a way back to the original: `anchors`
+/// holds (normalised offset, original offset) wherever the two stop moving
+/// in step, which in ordinary text is only at collapsed whitespace. Reused
+/// across documents.
 #[derive(Default)]
 pub(crate) struct Normalized {
     pub text: String,
-    map: Vec<u32>,
+    anchors: Vec<(u32, u32)>,
+    /// The original offset of `text.len()`.
+    end: u32,
     /// Where the second pushed part (the body) starts in the virtual original
     /// "title PARAGRAPH body"; see [`Normalized::original`].
     body_base: usize,
@@ -90,7 +94,8 @@ pub(crate) struct Normalized {
 impl Normalized {
     pub fn clear(&mut self) {
         self.text.clear();
-        self.map.clear();
+        self.anchors.clear();
+        self.end = 0;
         self.body_base = 0;
     }
 
@@ -105,10 +110,11 @@ impl Normalized {
     /// break between them.
     pub fn set_doc(&mut self, title: &str, body: &str) {
         self.clear();
-        self.push(title.trim(), offset_in(title, title.trim()));
+        let trimmed = title.trim();
+        self.push(trimmed, offset_in(title, trimmed));
         if !self.text.is_empty() {
+            self.anchor(title.len());
             self.text.push(PARAGRAPH);
-            self.map.push(title.len() as u32);
         }
         self.body_base = title.len() + 1;
         self.push(body, self.body_base);
@@ -119,52 +125,88 @@ impl Normalized {
         // Drop a trailing space or paragraph mark so the text ends in a word.
         while self.text.ends_with([' ', PARAGRAPH]) {
             self.text.pop();
-            self.map.pop();
         }
-        self.map.push(end as u32);
+        let len = self.text.len() as u32;
+        while self.anchors.last().is_some_and(|a| a.0 >= len && len > 0) {
+            self.anchors.pop();
+        }
+        self.end = end as u32;
+    }
+
+    /// Note that the next byte pushed comes from original offset `orig`,
+    /// unless that follows from the last anchor anyway.
+    #[inline]
+    fn anchor(&mut self, orig: usize) {
+        let at = self.text.len() as u32;
+        let orig = orig as u32;
+        match self.anchors.last() {
+            Some(&(n, o)) if o.wrapping_add(at - n) == orig => {}
+            Some(&(n, _)) if n == at => {
+                if let Some(last) = self.anchors.last_mut() {
+                    last.1 = orig;
+                }
+            }
+            _ => self.anchors.push((at, orig)),
+        }
     }
 
     fn push(&mut self, src: &str, base: usize) {
-        let mut newlines = 0u32;
-        let mut space_at: Option<usize> = None;
-        for (i, c) in src.char_indices() {
-            if c.is_whitespace() {
-                if space_at.is_none() {
-                    space_at = Some(i);
-                    newlines = 0;
+        let b = src.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            // Plain ASCII runs, the bulk of most texts, are copied whole.
+            if c.is_ascii() && !c.is_ascii_whitespace() && c != b'`' && c != 0x0b {
+                let plain =
+                    |d: u8| d.is_ascii() && !d.is_ascii_whitespace() && d != b'`' && d != 0x0b;
+                let mut j = i + 1;
+                while j < b.len() {
+                    // A single space between plain bytes stays as it is.
+                    if plain(b[j]) || (b[j] == b' ' && b.get(j + 1).is_some_and(|&d| plain(d))) {
+                        j += 1;
+                    } else {
+                        break;
+                    }
                 }
-                if c == '\n' {
-                    newlines += 1;
+                self.anchor(base + i);
+                let from = self.text.len();
+                self.text.push_str(&src[i..j]);
+                if let Some(added) = self.text.get_mut(from..) {
+                    added.make_ascii_lowercase();
+                }
+                i = j;
+                continue;
+            }
+            let Some(ch) = src[i..].chars().next() else {
+                break;
+            };
+            if ch.is_whitespace() {
+                let start = i;
+                let mut newlines = 0;
+                while let Some(w) = src[i..].chars().next().filter(|w| w.is_whitespace()) {
+                    newlines += (w == '\n') as u32;
+                    i += w.len_utf8();
+                }
+                // Leading whitespace of a part is dropped.
+                if !self.text.is_empty() && !self.text.ends_with(PARAGRAPH) {
+                    self.anchor(base + start);
+                    self.text.push(if newlines >= 2 { PARAGRAPH } else { ' ' });
                 }
                 continue;
             }
-            if let Some(at) = space_at.take() {
-                // Leading whitespace of a part is dropped.
-                if !self.text.is_empty() && !self.text.ends_with(PARAGRAPH) {
-                    self.text.push(if newlines >= 2 { PARAGRAPH } else { ' ' });
-                    self.map.push((base + at) as u32);
-                }
-            }
-            let at = (base + i) as u32;
-            match c {
+            match ch {
                 // Soft hyphens and zero-width spaces hide inside scraped words.
                 '\u{ad}' | '\u{200b}' | '\u{feff}' => {}
                 '\u{2019}' | '\u{2018}' | '`' => {
+                    self.anchor(base + i);
                     self.text.push('\'');
-                    self.map.push(at);
                 }
-                c if c.is_ascii() => {
-                    self.text.push(c.to_ascii_lowercase());
-                    self.map.push(at);
-                }
-                c => {
-                    let before = self.text.len();
-                    self.text.extend(c.to_lowercase());
-                    for _ in before..self.text.len() {
-                        self.map.push(at);
-                    }
+                ch => {
+                    self.anchor(base + i);
+                    self.text.extend(ch.to_lowercase());
                 }
             }
+            i += ch.len_utf8();
         }
     }
 
@@ -172,7 +214,14 @@ impl Normalized {
     /// normalised byte `i` (`i == text.len()` gives the end).
     #[inline]
     pub fn orig(&self, i: usize) -> usize {
-        self.map.get(i).copied().unwrap_or(u32::MAX) as usize
+        if i >= self.text.len() {
+            return self.end as usize;
+        }
+        let k = self.anchors.partition_point(|a| a.0 as usize <= i);
+        match k.checked_sub(1).and_then(|k| self.anchors.get(k)) {
+            Some(&(n, o)) => o as usize + (i - n as usize),
+            None => i,
+        }
     }
 
     /// The original text behind the normalised range `s..e`.
@@ -275,6 +324,33 @@ pub(crate) enum Token<'a> {
     Other { start: usize },
 }
 
+/// The end of the word starting at `start`: word characters and inner
+/// apostrophes. ASCII is scanned byte by byte; other letters are decoded.
+fn word_end(s: &str, start: usize) -> usize {
+    let b = s.as_bytes();
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            i += 1;
+        } else if c == b'\'' {
+            if char_at(s, i + 1).is_some_and(is_word_char) {
+                i += 1;
+            } else {
+                break;
+            }
+        } else if c.is_ascii() {
+            break;
+        } else {
+            match char_at(s, i) {
+                Some(ch) if is_word_char(ch) => i += ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    i
+}
+
 /// Splits normalised text into [`Token`]s without allocating.
 pub(crate) struct Tokens<'a> {
     s: &'a str,
@@ -300,20 +376,9 @@ impl<'a> Iterator for Tokens<'a> {
             let c = char_at(s, self.pos)?;
             let start = self.pos;
             if is_word_char(c) {
-                let bytes = s.as_bytes();
-                let mut end = start;
-                let mut it = s[start..].char_indices().peekable();
-                while let Some((i, ch)) = it.next() {
-                    if is_word_char(ch) {
-                        end = start + i + ch.len_utf8();
-                    } else if ch == '\'' && it.peek().is_some_and(|&(_, n)| is_word_char(n)) {
-                        continue;
-                    } else {
-                        break;
-                    }
-                }
+                let end = word_end(s, start);
                 self.pos = end;
-                let handle = start > 0 && bytes[start - 1] == b'@';
+                let handle = start > 0 && s.as_bytes()[start - 1] == b'@';
                 return Some(Token::Word {
                     text: &s[start..end],
                     start,
@@ -431,10 +496,8 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                     j += 1;
                 }
                 let next_is_word = char_at(s, j).is_some_and(is_word_char);
-                if !next_is_word {
-                    let w = &s[i..j];
-                    let coord = CONTRAST.contains(&w);
-                    let sub = !coord && CONTRAST_SUB.contains(&w);
+                if !next_is_word && (3..=12).contains(&(j - i)) {
+                    let (coord, sub) = contrast_kind(&s[i..j]);
                     if coord || sub {
                         push(out, start, i, contrast);
                         start = i;
@@ -450,6 +513,20 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
         i += 1;
     }
     push(out, start, b.len(), contrast);
+}
+
+/// Whether a word is a coordinating or a subordinating contrast word.
+fn contrast_kind(w: &str) -> (bool, bool) {
+    // A match compiles to a length switch; cheaper than scanning the lists.
+    match w {
+        "maar" | "echter" | "doch" | "daarentegen" | "but" | "however" | "nevertheless" | "yet" => {
+            (true, false)
+        }
+        "although" | "though" | "whereas" | "hoewel" | "ofschoon" | "terwijl" | "alhoewel" => {
+            (false, true)
+        }
+        _ => (false, false),
+    }
 }
 
 fn is_word_byte_before(s: &str, i: usize) -> bool {
@@ -888,6 +965,24 @@ mod tests {
     }
 
     #[test]
+    fn offsets_survive_length_changing_lower_case() {
+        let mut n = Normalized::default();
+        // İ grows when lower-cased, ẞ shrinks, ’ shrinks, tabs collapse.
+        let body = "İİ ẞẞ\t\t Zon’s   \u{ad}Énergie  ZON";
+        n.set_doc("", body);
+        for (needle, want) in [("zon's", "Zon’s"), ("énergie", "Énergie"), ("zon", "Zon")] {
+            let at = n.text.find(needle).unwrap();
+            assert_eq!(
+                n.original("", body, at, at + needle.len()),
+                want,
+                "{needle}"
+            );
+        }
+        let at = n.text.rfind("zon").unwrap();
+        assert_eq!(n.original("", body, at, at + 3), "ZON");
+    }
+
+    #[test]
     fn whole_words_do_not_match_inside_longer_words() {
         let s = "zondag zon's @zon #zon zon-contract zon_energie";
         assert!(!is_whole_word(s, 0, 3));
@@ -918,6 +1013,16 @@ mod tests {
             ]
         );
         assert!(out[1].contrast && !out[0].contrast && !out[3].contrast && out[4].contrast);
+    }
+
+    #[test]
+    fn contrast_lists_and_matcher_agree() {
+        for w in CONTRAST {
+            assert_eq!(contrast_kind(w), (true, false), "{w}");
+        }
+        for w in CONTRAST_SUB {
+            assert_eq!(contrast_kind(w), (false, true), "{w}");
+        }
     }
 
     #[test]
