@@ -68,9 +68,9 @@ async fn repmon_end_to_end() {
     let web_state = Fixtures::new();
     let web = fixtures::serve(web_state.clone()).await;
     let (hook_url, hooks) = receivers::webhook_receiver().await;
-    let (smtp_port, inbox) = receivers::smtp_sink().await;
+    let smtp = repmon_digest::testing::SmtpSink::start().await.unwrap();
     let port = support::free_port();
-    let config = support::write_config(tmp.path(), &web, port, &hook_url, smtp_port);
+    let config = support::write_config(tmp.path(), &web, port, &hook_url, &smtp.url());
     let api = Api {
         base: format!("http://127.0.0.1:{port}"),
         http: reqwest::Client::new(),
@@ -377,7 +377,7 @@ async fn repmon_end_to_end() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mails = inbox.lock().unwrap().clone();
+    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(mails.len(), 1, "one digest arrived");
     let mail = &mails[0];
     assert_eq!(mail.to, vec!["analyst@example.org".to_string()]);

@@ -25,7 +25,7 @@ pub fn write_config(
     web: &str,
     listen_port: u16,
     hook_url: &str,
-    smtp_port: u16,
+    smtp_url: &str,
 ) -> PathBuf {
     let data = dir.join("data");
     let text = format!(
@@ -123,7 +123,7 @@ min_places = 2
 [digest]
 schedule = "0 8 * * MON"
 timezone = "Europe/Amsterdam"
-smtp_url = "smtp://127.0.0.1:{smtp_port}"
+smtp_url = "{smtp_url}"
 from = "repmon@example.org"
 to = ["analyst@example.org"]
 "#,

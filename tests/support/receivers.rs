@@ -1,6 +1,6 @@
-//! What sits at the other end of repmon's outputs in the end-to-end test: a
-//! webhook receiver that checks Standard Webhooks signatures, and an SMTP
-//! sink that speaks just enough SMTP to take a message.
+//! What sits at the other end of repmon's webhooks in the end-to-end test: a
+//! receiver that checks Standard Webhooks signatures. (The SMTP sink is the
+//! digest crate's, `repmon_digest::testing`.)
 
 use axum::Router;
 use axum::body::Bytes;
@@ -11,7 +11,6 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -93,82 +92,4 @@ pub async fn webhook_receiver() -> (String, Arc<Receiver>) {
         .with_state(receiver.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, receiver)
-}
-
-/// A message as the SMTP sink received it.
-#[derive(Clone, Debug)]
-pub struct Mail {
-    pub from: String,
-    pub to: Vec<String>,
-    pub data: String,
-}
-
-/// An SMTP server on 127.0.0.1 that accepts every message (no TLS, no auth).
-pub async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let inbox = Arc::new(Mutex::new(Vec::new()));
-    let store = inbox.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                let (mut from, mut to, mut data, mut in_data) =
-                    (String::new(), Vec::new(), String::new(), false);
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            store.lock().unwrap().push(Mail {
-                                from: from.clone(),
-                                to: to.clone(),
-                                data: data.clone(),
-                            });
-                            let _ = write.write_all(b"250 queued\r\n").await;
-                        } else {
-                            // Undo dot-stuffing.
-                            data.push_str(
-                                line.strip_prefix('.')
-                                    .filter(|_| line.starts_with(".."))
-                                    .unwrap_or(&line),
-                            );
-                            data.push('\n');
-                        }
-                        continue;
-                    }
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("HELO") {
-                        b"250 sink\r\n"
-                    } else if upper.starts_with("MAIL FROM:") {
-                        from = line[10..].trim().trim_matches(['<', '>']).to_string();
-                        b"250 ok\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        to.push(line[8..].trim().trim_matches(['<', '>']).to_string());
-                        b"250 ok\r\n"
-                    } else if upper == "DATA" {
-                        in_data = true;
-                        data.clear();
-                        b"354 go ahead\r\n"
-                    } else if upper == "QUIT" {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else if upper == "RSET" || upper == "NOOP" {
-                        b"250 ok\r\n"
-                    } else {
-                        b"502 not implemented\r\n"
-                    };
-                    let _ = write.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (port, inbox)
 }

@@ -55,6 +55,9 @@ pub struct Components {
     pub vibe: f64,
     pub buzz: f64,
     pub reach: f64,
+    /// The company's share of all positive and neutral talk, 0..1: the
+    /// figure buzz is made from (reasons quote it).
+    pub supportive_share: f64,
 }
 
 impl Components {
@@ -68,8 +71,10 @@ impl Components {
     }
 }
 
-/// **buzz**: share of voice relative to the loudest company, square-rooted
-/// so raw volume cannot dominate (4× the mentions gives 2× the buzz).
+/// **buzz**: a company's share of the favourable-or-neutral talk, relative
+/// to the company with the most, square-rooted so raw volume cannot
+/// dominate (4× the mentions gives 2× the buzz). Complaints are not buzz: a
+/// storm of them must lower a company, never lift it (see docs/ranking.md).
 pub fn buzz(share_of_voice: f64, max_share: f64) -> f64 {
     if max_share <= 0.0 {
         0.0
@@ -78,8 +83,9 @@ pub fn buzz(share_of_voice: f64, max_share: f64) -> f64 {
     }
 }
 
-/// **vibe**: net sentiment pulled toward the all-company mean by a prior of
-/// `k` mentions, mapped from -1..1 to 0..1. Three happy mentions score
+/// **vibe**: net sentiment pulled toward the market's typical value (the
+/// median company's net sentiment) by a prior of `k` mentions, mapped from
+/// -1..1 to 0..1. Three happy mentions score
 /// near the mean; three hundred mostly happy ones score near their own value.
 pub fn vibe(positive: u64, negative: u64, mentions: u64, mean_net: f64, k: f64) -> f64 {
     let n = mentions as f64;
@@ -90,9 +96,9 @@ pub fn vibe(positive: u64, negative: u64, mentions: u64, mean_net: f64, k: f64) 
     ((smoothed.clamp(-1.0, 1.0)) + 1.0) / 2.0
 }
 
-/// **reach**: distinct authors on a log scale relative to the company with
-/// the most, so one loud author is not a movement and ten thousand are not
-/// a hundred times ten.
+/// **reach**: distinct authors of favourable-or-neutral mentions on a log
+/// scale relative to the company with the most, so one loud author is not a
+/// movement and ten thousand are not a hundred times ten.
 pub fn reach(authors: u64, max_authors: u64) -> f64 {
     if max_authors == 0 {
         0.0
@@ -112,6 +118,8 @@ pub(crate) struct Tally<'a> {
     /// Mentions per author; mentions without an author count under their
     /// source (a news site without bylines is one voice).
     pub authors: HashMap<&'a str, u32>,
+    /// Distinct authors of mentions that are not negative (for reach).
+    pub supportive_authors: HashSet<&'a str>,
     pub rating_sum: f64,
     pub ratings: u64,
     /// Earned mentions of this company in the window.
@@ -140,6 +148,11 @@ impl<'a> Tally<'a> {
             owned: self.owned,
             rating: (self.ratings > 0).then(|| round(self.rating_sum / self.ratings as f64, 2)),
         }
+    }
+
+    /// Earned mentions that are not negative: the talk that counts as buzz.
+    pub fn supportive(&self) -> u64 {
+        self.positive + self.neutral
     }
 
     /// The share of this company's mentions the busiest author wrote.
@@ -215,6 +228,9 @@ pub(crate) fn tally<'a>(companies: &[Company], mentions: &'a [Mention]) -> Vec<T
                 .filter(|a| !a.trim().is_empty())
                 .unwrap_or(m.doc.source.as_str());
             *t.authors.entry(voice).or_insert(0) += 1;
+            if cm.sentiment != Sentiment::Negative {
+                t.supportive_authors.insert(voice);
+            }
             if let Some(r) = m.doc.rating.filter(|r| r.is_finite()) {
                 t.rating_sum += f64::from(r);
                 t.ratings += 1;
@@ -237,20 +253,40 @@ pub(crate) struct Scored {
 pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tally<'_>]) -> Scored {
     let total: u64 = tallies.iter().map(|t| t.mentions).sum();
     let metrics: Vec<Metrics> = tallies.iter().map(|t| t.metrics(total)).collect();
-    let (pos, neg): (u64, u64) = tallies
+    // The prior is the typical company's net sentiment (the median), not the
+    // mention-weighted mean: one company's storm must not drag every other
+    // company's vibe down with it.
+    let mut nets: Vec<f64> = metrics
         .iter()
-        .fold((0, 0), |(p, n), t| (p + t.positive, n + t.negative));
-    let mean_net = if total == 0 {
-        0.0
-    } else {
-        (pos as f64 - neg as f64) / total as f64
+        .filter(|m| m.mentions > 0)
+        .map(|m| m.net_sentiment)
+        .collect();
+    nets.sort_by(f64::total_cmp);
+    let mean_net = match nets.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => nets[n / 2],
+        n => (nets[n / 2 - 1] + nets[n / 2]) / 2.0,
     };
-    let max_share = metrics.iter().map(|m| m.share_of_voice).fold(0.0, f64::max);
-    let max_authors = metrics.iter().map(|m| m.authors).max().unwrap_or(0);
+    // Buzz and reach count the talk that is not against a company, so that a
+    // wave of complaints cannot lift it (nor push down everyone else's buzz).
+    let supportive_total: u64 = tallies.iter().map(Tally::supportive).sum();
+    let share = |t: &Tally<'_>| {
+        if supportive_total == 0 {
+            0.0
+        } else {
+            t.supportive() as f64 / supportive_total as f64
+        }
+    };
+    let max_share = tallies.iter().map(share).fold(0.0, f64::max);
+    let max_authors = tallies
+        .iter()
+        .map(|t| t.supportive_authors.len() as u64)
+        .max()
+        .unwrap_or(0);
     let components: Vec<Components> = tallies
         .iter()
         .zip(&metrics)
-        .map(|(t, m)| {
+        .map(|(t, _)| {
             if t.mentions == 0 {
                 return Components::default();
             }
@@ -262,8 +298,9 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
                     mean_net,
                     model.prior_mentions,
                 ),
-                buzz: buzz(m.share_of_voice, max_share),
-                reach: reach(m.authors, max_authors),
+                buzz: buzz(share(t), max_share),
+                reach: reach(t.supportive_authors.len() as u64, max_authors),
+                supportive_share: share(t),
             }
         })
         .collect();
@@ -317,6 +354,7 @@ mod tests {
             vibe: 1.0,
             buzz: 1.0,
             reach: 1.0,
+            supportive_share: 1.0,
         };
         assert!((c.score(&Weights::default()) - 100.0).abs() < 1e-9);
     }

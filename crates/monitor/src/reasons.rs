@@ -104,7 +104,7 @@ pub(crate) fn reasons(
         // while others moved" once is enough.
         let own_change = match component {
             Component::Vibe => now.net_sentiment != before.net_sentiment,
-            Component::Buzz => now.mentions != before.mentions,
+            Component::Buzz => cur.tally.supportive() != prev.tally.supportive(),
             Component::Reach => now.authors != before.authors,
         };
         if i > 0 && !own_change {
@@ -112,7 +112,7 @@ pub(crate) fn reasons(
         }
         out.push(match component {
             Component::Vibe => vibe_reason(cur, prev),
-            Component::Buzz => buzz_reason(now, before),
+            Component::Buzz => buzz_reason(cur, prev),
             Component::Reach => reach_reason(cur, prev),
         });
     }
@@ -204,34 +204,32 @@ fn main_kinds(kinds: &[(SourceKind, u64)], total: u64) -> Vec<SourceKind> {
         .collect()
 }
 
-fn buzz_reason(now: &Metrics, before: &Metrics) -> String {
-    let share = format!(
-        "share of voice {} → {}",
-        percent(before.share_of_voice),
-        percent(now.share_of_voice)
+/// Buzz is made from the positive and neutral talk (complaints are not
+/// buzz), so its reason quotes those mentions and their share.
+fn buzz_reason(cur: &Side<'_, '_>, prev: &Side<'_, '_>) -> String {
+    let (now, before) = (cur.tally.supportive(), prev.tally.supportive());
+    let (share_now, share_before) = (
+        cur.components.supportive_share,
+        prev.components.supportive_share,
     );
-    if now.mentions != before.mentions {
-        let verb = if now.mentions > before.mentions {
-            "rose"
-        } else {
-            "fell"
-        };
+    if now != before {
+        let verb = if now > before { "rose" } else { "fell" };
         format!(
-            "mentions {verb} from {} to {} ({share})",
-            before.mentions, now.mentions
+            "positive and neutral mentions {verb} from {before} to {now} (share of that talk {} → {})",
+            percent(share_before),
+            percent(share_now)
         )
     } else {
-        let verb = if now.share_of_voice > before.share_of_voice {
+        let verb = if share_now > share_before {
             "rose"
         } else {
             "fell"
         };
         format!(
-            "share of voice {verb} from {} to {} as others were mentioned {} (mentions steady at {})",
-            percent(before.share_of_voice),
-            percent(now.share_of_voice),
+            "share of the positive and neutral talk {verb} from {} to {} as other companies drew {} of it ({now} such mentions, as before)",
+            percent(share_before),
+            percent(share_now),
             if verb == "rose" { "less" } else { "more" },
-            now.mentions
         )
     }
 }

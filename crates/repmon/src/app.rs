@@ -22,6 +22,14 @@ impl App {
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         let store = Store::open(&dir)
             .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
+        // Snippets without query words highlight the companies' names.
+        store.set_company_terms(
+            config
+                .companies
+                .iter()
+                .map(|c| (c.id.clone(), c.terms.clone()))
+                .collect(),
+        );
         let store = Arc::new(store);
         let config = Arc::new(config);
         let monitor = Arc::new(Monitor::new(store.clone(), config.clone()));
