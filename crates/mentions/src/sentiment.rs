@@ -164,9 +164,22 @@ const INTENSE_PREFIXES_NL: &[&str] = &[
 /// Dutch prefixes that make any compound a complaint ("kutservice").
 const CURSE_PREFIXES_NL: &[&str] = &["kut", "klote", "kanker", "tering", "tyfus", "kl0te"];
 
+/// What the lexicon knows about one word.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    weight: f32,
+    /// Intensifier/diminisher factor; 1.0 when the word is none.
+    boost: f32,
+    negation: bool,
+    /// Some phrase starts with this word.
+    opens_phrase: bool,
+}
+
 /// One language's word weights and modifiers.
 pub(crate) struct Lexicon {
     words: FastMap<&'static str, f32>,
+    /// Everything known about a word, found with one lookup in the hot loop.
+    entries: FastMap<&'static str, Entry>,
     phrases: FastMap<(&'static str, &'static str), f32>,
     negations: FastSet<&'static str>,
     boosters: FastMap<&'static str, f32>,
@@ -235,8 +248,28 @@ impl Lexicon {
                 }
             }
         }
+        let mut entries: FastMap<&'static str, Entry> = FastMap::default();
+        let blank = Entry {
+            weight: 0.0,
+            boost: 1.0,
+            negation: false,
+            opens_phrase: false,
+        };
+        for (&w, &v) in &words {
+            entries.entry(w).or_insert(blank).weight = v;
+        }
+        for &w in negations {
+            entries.entry(w).or_insert(blank).negation = true;
+        }
+        for &(w, m) in boosters {
+            entries.entry(w).or_insert(blank).boost = m;
+        }
+        for &(a, _) in phrases.keys() {
+            entries.entry(a).or_insert(blank).opens_phrase = true;
+        }
         Self {
             words,
+            entries,
             phrases,
             negations: negations.iter().copied().collect(),
             boosters: boosters.iter().copied().collect(),
@@ -447,6 +480,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     let mut prev: &str = "";
     let mut prev_added = 0.0f32;
     let mut prev_negated = false;
+    let mut prev_opens = false;
     // Words left in the reach of a negation, and (Dutch) the weight just
     // before it, flipped instead if nothing follows within reach.
     let mut neg_left = 0u8;
@@ -474,11 +508,11 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     // A user name is not a word of the text.
                     prev = "";
                     prev_added = 0.0;
+                    prev_opens = false;
                     continue;
                 }
-                if !prev.is_empty()
-                    && let Some(v) = lex.phrase(prev, w)
-                {
+                let entry = lex.entries.get(w).copied();
+                if prev_opens && let Some(v) = lex.phrase(prev, w) {
                     // The phrase replaces its first word, and any negation
                     // that word opened ("geen probleem" is a phrase).
                     t.sum -= prev_added;
@@ -510,11 +544,13 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     }
                     prev = w;
                     prev_added = v;
+                    prev_opens = entry.is_some_and(|e| e.opens_phrase);
                     boost = 1.0;
                     boost_left = 0;
                     continue;
                 }
-                if lex.is_negation(w) {
+                prev_opens = entry.is_some_and(|e| e.opens_phrase);
+                if entry.is_some_and(|e| e.negation) || (!lex.dutch && w.ends_with("n't")) {
                     close_negation(&mut t, &mut neg_left, &mut neg_back);
                     neg_left = NEGATION_REACH;
                     neg_back = if lex.negates_backwards && since_sentiment <= 2 {
@@ -528,18 +564,21 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     since_sentiment = since_sentiment.saturating_add(1);
                     continue;
                 }
-                if let Some(&m) = lex.boosters.get(w) {
-                    let v = lex.words.get(w).copied().unwrap_or(0.0);
-                    if v == 0.0 {
-                        boost *= m;
-                        boost_left = BOOST_REACH;
-                        prev = w;
-                        prev_added = 0.0;
-                        since_sentiment = since_sentiment.saturating_add(1);
-                        continue;
-                    }
+                if let Some(e) = entry
+                    && e.boost != 1.0
+                    && e.weight == 0.0
+                {
+                    boost *= e.boost;
+                    boost_left = BOOST_REACH;
+                    prev = w;
+                    prev_added = 0.0;
+                    since_sentiment = since_sentiment.saturating_add(1);
+                    continue;
                 }
-                let mut v = lex.weight(w);
+                let mut v = match entry {
+                    Some(e) => e.weight,
+                    None => lex.weight(w),
+                };
                 prev_negated = false;
                 if v != 0.0 {
                     if boost_left > 0 {
@@ -582,6 +621,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                 prev = "";
                 prev_added = 0.0;
                 prev_negated = false;
+                prev_opens = false;
             }
             Token::Pause => {
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
@@ -590,6 +630,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                 prev = "";
                 prev_added = 0.0;
                 prev_negated = false;
+                prev_opens = false;
             }
             Token::Symbol(c) => {
                 if let Some(&v) = symbols.emoji.get(&c) {
