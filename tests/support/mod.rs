@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each test binary uses its own part of the support code
+
 //! Running the real `repmon` binary against servers on 127.0.0.1.
 
 pub mod fixtures;
