@@ -101,9 +101,7 @@ fn print_poll_summary(reports: &[SourceReport]) {
                 r.fetched.to_string(),
                 r.new_documents.to_string(),
                 r.new_mentions.to_string(),
-                r.error
-                    .as_deref()
-                    .map_or_else(|| "ok".to_string(), |e| clean(e)),
+                r.error.as_deref().map_or_else(|| "ok".to_string(), clean),
             ]
         })
         .collect();
