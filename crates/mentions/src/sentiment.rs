@@ -102,6 +102,24 @@ const BOOSTERS_NL: &[(&str, f32)] = &[
     ("bere", 1.4),
     ("zó", 1.2),
 ];
+/// Negations that may also turn back on the word just before them ("het
+/// werkt niet"). "geen" and "zonder" only look ahead: "geannuleerd zonder
+/// bericht" is not a good thing.
+const BACKWARD_NEGATIONS_NL: &[&str] = &[
+    "niet",
+    "nooit",
+    "nie",
+    "ni",
+    "nt",
+    "niks",
+    "niets",
+    "allerminst",
+];
+
+/// Adverbs that spoil the good word they stand before: "slecht geregeld",
+/// "poorly organised" are complaints, not praise.
+const SPOILERS: &[&str] = &["slecht", "matig", "moeizaam", "badly", "poorly", "barely"];
+
 const BOOSTERS_EN: &[(&str, f32)] = &[
     ("very", 1.3),
     ("really", 1.25),
@@ -171,6 +189,10 @@ struct Entry {
     /// Intensifier/diminisher factor; 1.0 when the word is none.
     boost: f32,
     negation: bool,
+    /// A negation that may also reach back to the word before it.
+    negates_back: bool,
+    /// An adverb that turns the good word after it bad ([`SPOILERS`]).
+    spoils: bool,
     /// Some phrase starts with this word.
     opens_phrase: bool,
 }
@@ -253,6 +275,8 @@ impl Lexicon {
             weight: 0.0,
             boost: 1.0,
             negation: false,
+            negates_back: false,
+            spoils: false,
             opens_phrase: false,
         };
         for (&w, &v) in &words {
@@ -260,6 +284,16 @@ impl Lexicon {
         }
         for &w in negations {
             entries.entry(w).or_insert(blank).negation = true;
+        }
+        if dutch {
+            for &w in BACKWARD_NEGATIONS_NL {
+                entries.entry(w).or_insert(blank).negates_back = true;
+            }
+        }
+        for &w in SPOILERS {
+            if let Some(e) = entries.get_mut(w) {
+                e.spoils = true;
+            }
         }
         for &(w, m) in boosters {
             entries.entry(w).or_insert(blank).boost = m;
@@ -481,6 +515,8 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     let mut prev_added = 0.0f32;
     let mut prev_negated = false;
     let mut prev_opens = false;
+    // The previous word spoils a good word after it ("slecht geregeld").
+    let mut prev_spoils = false;
     // Words left in the reach of a negation, and (Dutch) the weight just
     // before it, flipped instead if nothing follows within reach.
     let mut neg_left = 0u8;
@@ -509,9 +545,11 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     prev = "";
                     prev_added = 0.0;
                     prev_opens = false;
+                    prev_spoils = false;
                     continue;
                 }
                 let entry = lex.entries.get(w).copied();
+                let spoiled = std::mem::replace(&mut prev_spoils, entry.is_some_and(|e| e.spoils));
                 if prev_opens && let Some(v) = lex.phrase(prev, w) {
                     // The phrase replaces its first word, and any negation
                     // that word opened ("geen probleem" is a phrase).
@@ -553,7 +591,10 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                 if entry.is_some_and(|e| e.negation) || (!lex.dutch && w.ends_with("n't")) {
                     close_negation(&mut t, &mut neg_left, &mut neg_back);
                     neg_left = NEGATION_REACH;
-                    neg_back = if lex.negates_backwards && since_sentiment <= 2 {
+                    neg_back = if lex.negates_backwards
+                        && entry.is_some_and(|e| e.negates_back)
+                        && since_sentiment <= 2
+                    {
                         last_added
                     } else {
                         0.0
@@ -580,6 +621,9 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     None => lex.weight(w),
                 };
                 prev_negated = false;
+                if v > 0.0 && spoiled {
+                    v *= NEGATION_FLIP;
+                }
                 if v != 0.0 {
                     if boost_left > 0 {
                         v *= boost;
@@ -622,6 +666,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                 prev_added = 0.0;
                 prev_negated = false;
                 prev_opens = false;
+                prev_spoils = false;
             }
             Token::Pause => {
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
@@ -631,6 +676,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                 prev_added = 0.0;
                 prev_negated = false;
                 prev_opens = false;
+                prev_spoils = false;
             }
             Token::Symbol(c) => {
                 if let Some(&v) = symbols.emoji.get(&c) {

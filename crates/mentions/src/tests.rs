@@ -250,6 +250,54 @@ fn negation_and_its_scope() {
     );
 }
 
+/// From the end-to-end run: "zonder" must not turn "geannuleerd" around,
+/// no negation reaches past a sentence end, and "slecht geregeld" is bad.
+#[test]
+fn negation_stops_at_the_sentence_end_and_zonder_only_looks_ahead() {
+    let a = analyzer();
+    assert_eq!(
+        label_of(
+            &a,
+            "Meeuw Air heeft mijn vlucht geannuleerd zonder bericht. Slecht geregeld.",
+            "meeuw"
+        ),
+        Negative
+    );
+    // Each half on its own is negative too.
+    assert_eq!(
+        label_of(
+            &a,
+            "Meeuw Air heeft mijn vlucht geannuleerd zonder bericht.",
+            "meeuw"
+        ),
+        Negative
+    );
+    assert_eq!(
+        label_of(&a, "Meeuw Air: slecht geregeld.", "meeuw"),
+        Negative
+    );
+    assert_eq!(label_of(&a, "Meeuw Air: goed geregeld.", "meeuw"), Positive);
+    // "zonder" still negates what follows it.
+    assert_eq!(
+        label_of(&a, "Meeuw Air landde zonder problemen.", "meeuw"),
+        Positive
+    );
+    // A negation at a sentence end does not reach into the next sentence,
+    // nor back from the next sentence into this one.
+    assert_eq!(
+        label_of(&a, "Telly support was not. Great, helpful staff.", "telly"),
+        Positive
+    );
+    assert_eq!(
+        label_of(&a, "Golf internet is prima. Niet te geloven.", "golf"),
+        Positive
+    );
+    assert_eq!(
+        label_of(&a, "The Telly app crashed. Never again.", "telly"),
+        Negative
+    );
+}
+
 #[test]
 fn intensifiers_and_diminishers() {
     let a = analyzer();
