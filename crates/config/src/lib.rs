@@ -282,7 +282,13 @@ impl Source {
 }
 
 /// Event types a webhook may subscribe to.
-pub const EVENT_TYPES: &[&str] = &["rank.dropped"];
+pub const EVENT_TYPES: &[&str] = &[
+    "rank.dropped",
+    "rank.exited_top",
+    "sentiment.dropped",
+    "volume.spike",
+    "source.failing",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -307,6 +313,33 @@ pub struct Webhook {
     pub min_places: usize,
     #[serde(default)]
     pub format: WebhookFormat,
+    /// Evidence: a company needs at least this many mentions in the window
+    /// before it can be said to drop (rank, top or sentiment).
+    #[serde(default = "default_min_mentions")]
+    pub min_mentions: u64,
+    /// `rank.dropped` / `rank.exited_top` also need the score to have fallen
+    /// at least this many points (0-100), so neighbours swapping places on
+    /// noise raise nothing.
+    #[serde(default = "default_min_score_drop")]
+    pub min_score_drop: f64,
+    /// `sentiment.dropped` fires when net sentiment (-1..1) falls at least
+    /// this much below the company's usual level.
+    #[serde(default = "default_sentiment_drop")]
+    pub sentiment_drop: f64,
+    /// `volume.spike` fires when the last hour has at least this many times
+    /// the company's hourly baseline ...
+    #[serde(default = "default_spike_factor")]
+    pub spike_factor: f64,
+    /// ... and at least this many mentions.
+    #[serde(default = "default_spike_min")]
+    pub spike_min: u64,
+    /// `source.failing` fires for a source failing longer than this.
+    #[serde(default = "default_failing_after")]
+    pub failing_after: Duration,
+    /// After an event about a company (or source), the same event type
+    /// stays quiet about it for this long.
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Duration,
 }
 
 fn default_events() -> Vec<String> {
@@ -314,6 +347,27 @@ fn default_events() -> Vec<String> {
 }
 fn default_min_places() -> usize {
     3
+}
+fn default_min_mentions() -> u64 {
+    10
+}
+fn default_min_score_drop() -> f64 {
+    3.0
+}
+fn default_sentiment_drop() -> f64 {
+    0.3
+}
+fn default_spike_factor() -> f64 {
+    4.0
+}
+fn default_spike_min() -> u64 {
+    10
+}
+fn default_failing_after() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+fn default_cooldown() -> Duration {
+    Duration::from_secs(12 * 3600)
 }
 
 impl Webhook {

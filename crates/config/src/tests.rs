@@ -248,3 +248,35 @@ fn path_resolution_prefers_flag_then_env() {
         PathBuf::from("x.toml")
     );
 }
+
+#[test]
+fn webhook_alert_tuning_has_defaults_and_is_checked() {
+    let hook = |extra: &str| {
+        format!(
+            "{MINIMAL}\n[[webhooks]]\nurl = \"http://127.0.0.1:9/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nevents = [\"rank.dropped\", \"rank.exited_top\", \"sentiment.dropped\", \"volume.spike\", \"source.failing\"]\n{extra}\n"
+        )
+    };
+    let c = load(&hook("")).unwrap();
+    let w = &c.webhooks[0];
+    assert_eq!(w.events.len(), 5);
+    assert!(w.wants("source.failing") && w.wants("volume.spike"));
+    assert_eq!(w.min_mentions, 10);
+    assert_eq!(w.min_score_drop, 3.0);
+    assert_eq!(w.sentiment_drop, 0.3);
+    assert_eq!(w.spike_factor, 4.0);
+    assert_eq!(w.spike_min, 10);
+    assert_eq!(w.failing_after.std().as_secs(), 6 * 3600);
+    assert_eq!(w.cooldown.std().as_secs(), 12 * 3600);
+    let c = load(&hook(
+        "cooldown = \"30m\"\nsentiment_drop = 0.5\nfailing_after = \"2h\"",
+    ))
+    .unwrap();
+    assert_eq!(c.webhooks[0].cooldown.std().as_secs(), 1800);
+    assert_eq!(c.webhooks[0].sentiment_drop, 0.5);
+    assert!(err(&hook("sentiment_drop = 0.0")).contains("webhooks[0].sentiment_drop"));
+    assert!(err(&hook("sentiment_drop = 3.0")).contains("webhooks[0].sentiment_drop"));
+    assert!(err(&hook("spike_factor = 1.0")).contains("webhooks[0].spike_factor"));
+    assert!(err(&hook("spike_min = 0")).contains("webhooks[0].spike_min"));
+    assert!(err(&hook("min_score_drop = -1.0")).contains("webhooks[0].min_score_drop"));
+    assert!(err(&hook("failing_after = \"0s\"")).contains("webhooks[0].failing_after"));
+}

@@ -115,6 +115,22 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
         if w.min_places == 0 {
             return Err((at("min_places"), "must be at least 1".into()));
         }
+        if !(w.min_score_drop.is_finite() && (0.0..=100.0).contains(&w.min_score_drop)) {
+            return Err((at("min_score_drop"), "must be 0 to 100 points".into()));
+        }
+        if !(w.sentiment_drop.is_finite() && w.sentiment_drop > 0.0 && w.sentiment_drop <= 2.0) {
+            return Err((
+                at("sentiment_drop"),
+                "must be more than 0 and at most 2 (net sentiment runs from -1 to 1)".into(),
+            ));
+        }
+        if !(w.spike_factor.is_finite() && w.spike_factor > 1.0) {
+            return Err((at("spike_factor"), "must be more than 1".into()));
+        }
+        if w.spike_min == 0 {
+            return Err((at("spike_min"), "must be at least 1".into()));
+        }
+        check_positive(&at("failing_after"), w.failing_after)?;
     }
 
     if let Some(d) = &c.digest {
