@@ -119,7 +119,7 @@ fn read_set(path: &PathBuf) -> Result<(Vec<Record>, usize), String> {
         let tuning = match v["split"].as_str() {
             Some("train" | "val") => true,
             Some(_) => false,
-            None => fnv1a(id) % 5 == 0,
+            None => fnv1a(id).is_multiple_of(5),
         };
         out.push(Record {
             id: id.to_string(),
