@@ -1,6 +1,8 @@
 //! What can go wrong while reading a source, told so a user can act on it.
 
+use chrono::{DateTime, Utc};
 use std::fmt;
+use std::time::Duration;
 
 /// Why a poll (or an OPML import) failed. Every message is one line that
 /// starts with the URL concerned, then the cause in plain words.
@@ -63,6 +65,33 @@ impl SourceError {
             Self::Status { code, .. } => Some(*code),
             _ => None,
         }
+    }
+
+    /// Whether the server said the source is gone for good (410 Gone): the
+    /// source should be retired rather than polled again.
+    pub fn is_gone(&self) -> bool {
+        self.status_code() == Some(410)
+    }
+
+    /// How long the server asked us to wait (`Retry-After` on a 429 or 503),
+    /// read as seconds or as an HTTP date relative to `now`; None when it
+    /// sent none or something unreadable. Not capped: the caller decides how
+    /// long it is willing to wait.
+    pub fn retry_after(&self, now: DateTime<Utc>) -> Option<Duration> {
+        let Self::Status {
+            retry_after: Some(value),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let value = value.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        // An HTTP date (IMF-fixdate, "Wed, 21 Oct 2015 07:28:00 GMT") is RFC 2822 shaped.
+        let at = DateTime::parse_from_rfc2822(value).ok()?;
+        Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
     }
 
     /// Whether trying again later may help (network trouble, 5xx, 429), as
@@ -143,5 +172,39 @@ mod tests {
             "https://x.example/feed: answered 500 Internal Server Error"
         );
         assert!(e.is_transient());
+        assert!(!e.is_gone());
+        assert_eq!(e.retry_after(Utc::now()), None);
+    }
+
+    fn status(code: u16, retry_after: Option<&str>) -> SourceError {
+        SourceError::Status {
+            url: "https://x.example/feed".into(),
+            status: code.to_string(),
+            code,
+            retry_after: retry_after.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            status(429, Some(" 120 ")).retry_after(now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            status(503, Some("Sun, 22 Nov 2026 12:30:00 GMT")).retry_after(now),
+            Some(Duration::from_secs(1800))
+        );
+        // A date already past means "now", not a negative wait.
+        assert_eq!(
+            status(503, Some("Sun, 22 Nov 2026 11:00:00 GMT")).retry_after(now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(status(429, Some("soon")).retry_after(now), None);
+        assert_eq!(status(429, None).retry_after(now), None);
+        assert!(status(410, None).is_gone());
     }
 }

@@ -48,20 +48,51 @@ pub struct PollOutcome {
     pub not_modified: usize,
     /// What to hand to the next poll of this source.
     pub state: SourceState,
+    /// Set on the poll that found the source moved (its URL answered 301 or
+    /// 308): the new URL, which later polls use. Not repeated afterwards.
+    pub moved_to: Option<String>,
 }
 
 /// Polls one source once. Never panics; on error the caller keeps the old
 /// state, so nothing is skipped: the next poll asks for the same things again.
+///
+/// A source that moved permanently (301/308) is polled at its new URL from
+/// then on, as long as the config still names the URL that moved.
 pub async fn poll(
     fetcher: &Fetcher,
     source: &Source,
     state: &SourceState,
 ) -> Result<PollOutcome, SourceError> {
     let now = Utc::now();
-    match source.kind {
-        SourceKind::Feed => kinds::feed::poll(fetcher, source, state, now).await,
-        SourceKind::Html => kinds::html::poll(fetcher, source, state, now).await,
-        SourceKind::Reviews => kinds::reviews::poll(fetcher, source, state, now).await,
-        SourceKind::Mastodon => kinds::mastodon::poll(fetcher, source, state, now).await,
-    }
+    let moved = state
+        .moved
+        .as_ref()
+        .filter(|m| m.from == source.url)
+        .cloned();
+    // Only a moved source pays for a copy of its settings.
+    let relocated;
+    let effective = match &moved {
+        Some(m) => {
+            relocated = Source {
+                url: m.to.clone(),
+                ..source.clone()
+            };
+            &relocated
+        }
+        None => source,
+    };
+    let mut outcome = match source.kind {
+        SourceKind::Feed => kinds::feed::poll(fetcher, effective, state, now).await,
+        SourceKind::Html => kinds::html::poll(fetcher, effective, state, now).await,
+        SourceKind::Reviews => kinds::reviews::poll(fetcher, effective, state, now).await,
+        SourceKind::Mastodon => kinds::mastodon::poll(fetcher, effective, state, now).await,
+    }?;
+    outcome.state.moved = match outcome.moved_to.as_ref() {
+        Some(to) => Some(state::Moved {
+            from: source.url.clone(),
+            to: to.clone(),
+        }),
+        None => moved,
+    };
+    Ok(outcome)
 }

@@ -19,6 +19,20 @@ pub struct SourceState {
     /// mastodon: account ids found by lookup, so an account costs one request per poll.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) account_ids: BTreeMap<String, String>,
+    /// Where the source moved to after a permanent redirect (301/308).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) moved: Option<Moved>,
+}
+
+/// A permanent move of a source's URL, remembered so later polls go
+/// straight to the new place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Moved {
+    /// The URL as configured when the move was seen: a user who edits the
+    /// config's URL starts afresh instead of being sent to the old move.
+    pub from: String,
+    /// Where the server said the source now lives.
+    pub to: String,
 }
 
 /// What is remembered about one URL.
@@ -69,7 +83,20 @@ impl SourceState {
 
     /// True when nothing is remembered (a source never polled successfully).
     pub fn is_empty(&self) -> bool {
-        self.pages.is_empty() && self.since.is_empty() && self.account_ids.is_empty()
+        self.pages.is_empty()
+            && self.since.is_empty()
+            && self.account_ids.is_empty()
+            && self.moved.is_none()
+    }
+
+    /// Where a source configured at `configured_url` is polled now: the URL
+    /// a permanent redirect moved it to, if one did (and the config still
+    /// names the URL that was moved).
+    pub fn moved_to(&self, configured_url: &str) -> Option<&str> {
+        self.moved
+            .as_ref()
+            .filter(|m| m.from == configured_url)
+            .map(|m| m.to.as_str())
     }
 }
 

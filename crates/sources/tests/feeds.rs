@@ -152,6 +152,17 @@ async fn fixture_server() -> String {
             "/loop2",
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }),
         )
+        .route("/gone", get(|| async { (StatusCode::GONE, "gone") }))
+        .route(
+            "/busy",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "120")],
+                    "slow down",
+                )
+            }),
+        )
         .route(
             "/moved",
             get(|| async {
@@ -348,6 +359,28 @@ async fn a_permanent_redirect_is_followed_and_reported() {
     let out = poll_url(&fetcher, &format!("{base}/moved")).await.unwrap();
     assert_eq!(out.requests, 2);
     assert_eq!(out.documents.len(), 2);
+    assert_eq!(out.moved_to, Some(format!("{base}/rss.xml")));
+    let configured = format!("{base}/moved");
+    assert_eq!(
+        out.state.moved_to(&configured),
+        Some(format!("{base}/rss.xml").as_str())
+    );
+    // The next poll goes straight to the new URL (one request, with its
+    // validators) and does not report the move again.
+    let source = feed_source("test-feed", &configured);
+    let again = poll(&fetcher, &source, &out.state).await.unwrap();
+    assert_eq!(again.requests, 1);
+    assert_eq!(again.moved_to, None);
+    assert_eq!(
+        again.state.moved_to(&configured),
+        out.state.moved_to(&configured)
+    );
+    // A user who edits the URL in the config is not sent to the old move.
+    let edited = feed_source("test-feed", &format!("{base}/atom.xml"));
+    let fresh = poll(&fetcher, &edited, &out.state).await.unwrap();
+    assert_eq!(fresh.requests, 1);
+    assert!(!fresh.documents.is_empty());
+    assert_eq!(fresh.state.moved_to(&format!("{base}/atom.xml")), None);
     let fetched = fetcher
         .get(
             &url::Url::parse(&format!("{base}/moved")).unwrap(),
@@ -359,6 +392,26 @@ async fn a_permanent_redirect_is_followed_and_reported() {
     assert_eq!(
         fetched.moved_permanently.map(|u| u.to_string()),
         Some(format!("{base}/rss.xml"))
+    );
+}
+
+#[tokio::test]
+async fn gone_and_retry_after_are_told_to_the_caller() {
+    let base = fixture_server().await;
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let gone = poll_url(&fetcher, &format!("{base}/gone"))
+        .await
+        .unwrap_err();
+    assert!(gone.is_gone(), "{gone}");
+    assert!(!gone.is_transient());
+    assert_eq!(gone.to_string(), format!("{base}/gone: answered 410 Gone"));
+    let busy = poll_url(&fetcher, &format!("{base}/busy"))
+        .await
+        .unwrap_err();
+    assert!(busy.is_transient() && !busy.is_gone());
+    assert_eq!(
+        busy.retry_after(chrono::Utc::now()),
+        Some(Duration::from_secs(120))
     );
 }
 

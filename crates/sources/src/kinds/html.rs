@@ -94,6 +94,7 @@ pub(crate) async fn poll(
         requests: 0,
         not_modified: 0,
         state: SourceState::default(),
+        moved_to: None,
     };
     let mut seen = HashSet::new();
     let mut page_url = first.clone();
@@ -105,6 +106,9 @@ pub(crate) async fn poll(
             .get(&page_url, ACCEPT_HTML, remembered.map(|p| &p.validators))
             .await?;
         out.requests += fetched.requests;
+        if page_no == 0 {
+            out.moved_to = fetched.moved_permanently.as_ref().map(Url::to_string);
+        }
         let (posts, next) = if fetched.not_modified {
             out.not_modified += 1;
             let r = remembered.cloned().unwrap_or_default();

@@ -100,6 +100,7 @@ pub(crate) async fn poll(
         requests: 0,
         not_modified: 0,
         state: SourceState::default(),
+        moved_to: None,
     };
     let mut seen_ids = HashSet::new();
 

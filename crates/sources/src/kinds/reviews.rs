@@ -61,6 +61,7 @@ pub(crate) async fn poll(
         requests: fetched.requests,
         not_modified: usize::from(fetched.not_modified),
         state: next,
+        moved_to: fetched.moved_permanently.map(|u| u.to_string()),
     })
 }
 
