@@ -418,6 +418,90 @@ impl Store {
         Ok(out)
     }
 
+    /// Every stored mention, full text included (from the index), handed to
+    /// `f` in batches of up to `batch`; returns how many were handed over.
+    /// The walk reads one snapshot, so `f` may write or delete mentions
+    /// (e.g. `repmon rematch`) without disturbing it. An unreadable stored
+    /// mention is skipped with a warning; an error from `f` stops the walk.
+    pub fn for_each_mention(
+        &self,
+        batch: usize,
+        mut f: impl FnMut(Vec<Mention>) -> Result<()>,
+    ) -> Result<u64> {
+        let batch = batch.max(1);
+        let searcher = self.reader.searcher();
+        let mut pending = Vec::with_capacity(batch);
+        let mut handed = 0u64;
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc_id in segment.doc_ids_alive() {
+                let addr = tantivy::DocAddress::new(ord as u32, doc_id);
+                let doc: TantivyDocument = searcher.doc(addr).map_err(tantivy_err)?;
+                match self.decode_hit(&doc) {
+                    Ok(m) => pending.push(m),
+                    Err(e) => {
+                        tracing::warn!("skipping a stored mention: {e}");
+                        continue;
+                    }
+                }
+                if pending.len() == batch {
+                    handed += pending.len() as u64;
+                    f(std::mem::replace(&mut pending, Vec::with_capacity(batch)))?;
+                }
+            }
+        }
+        if !pending.is_empty() {
+            handed += pending.len() as u64;
+            f(pending)?;
+        }
+        Ok(handed)
+    }
+
+    /// Removes the documents with these ids from the index and the state
+    /// store in one commit (e.g. ones that no longer name any company);
+    /// returns how many were stored. Unknown ids are ignored.
+    pub fn delete_mentions(&self, ids: &[String]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut guard = self.writer();
+        let known = state::lookup_ids(&self.db, ids.iter().map(String::as_str))?;
+        let gone: Vec<(&String, String)> = ids
+            .iter()
+            .zip(known)
+            .filter_map(|(id, k)| k.map(|k| (id, k.time_key)))
+            .collect();
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| StoreError::Index("the index writer could not be restarted".into()))?;
+        for (id, _) in &gone {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        if let Err(e) = writer.commit() {
+            self.recover_writer(&mut guard);
+            return Err(tantivy_err(e));
+        }
+        self.reader.reload().map_err(tantivy_err)?;
+        let tx = self.db.begin_write().map_err(state::state_err)?;
+        {
+            let mut records = tx.open_table(state::MENTIONS).map_err(state::state_err)?;
+            let mut id_table = tx
+                .open_table(state::MENTION_IDS)
+                .map_err(state::state_err)?;
+            for (id, time_key) in &gone {
+                let key = format!("{time_key}\0{id}");
+                records.remove(key.as_str()).map_err(state::state_err)?;
+                id_table
+                    .remove(String::as_str(id))
+                    .map_err(state::state_err)?;
+            }
+        }
+        tx.commit().map_err(state::state_err)?;
+        Ok(gone.len() as u64)
+    }
+
     /// How many documents are stored.
     pub fn mention_count(&self) -> Result<u64> {
         Ok(self.reader.searcher().num_docs())

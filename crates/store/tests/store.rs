@@ -592,3 +592,73 @@ fn duplicate_ids_in_one_batch_count_once_and_the_last_wins() {
     );
     assert!(store.mention("nope").unwrap().is_none());
 }
+
+#[test]
+fn every_mention_can_be_walked_in_batches_with_full_text_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut docs = corpus();
+    docs[3].doc.body = "lang ".repeat(300);
+    store.write_mentions(&docs).unwrap();
+
+    let mut sizes = Vec::new();
+    let mut seen: Vec<Mention> = Vec::new();
+    let handed = store
+        .for_each_mention(2, |batch| {
+            sizes.push(batch.len());
+            seen.extend(batch);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(handed, 5);
+    assert_eq!(sizes, [2, 2, 1]);
+    seen.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
+    // Full bodies, not the compact records' cut ones.
+    assert_eq!(seen, docs);
+
+    // Deleting inside the walk (as rematch does) neither disturbs the walk
+    // nor leaves traces in the window queries.
+    let handed = store
+        .for_each_mention(3, |batch| {
+            let ids: Vec<String> = batch
+                .iter()
+                .filter(|m| m.doc.id == "d1" || m.doc.id == "d4")
+                .map(|m| m.doc.id.clone())
+                .collect();
+            store.delete_mentions(&ids)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(handed, 5);
+    assert_eq!(store.mention_count().unwrap(), 3);
+    assert!(store.mention("d1").unwrap().is_none());
+    let left = store
+        .mentions_between(t0(), t0() + Duration::minutes(9))
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|m| m.doc.id.as_str()).collect::<Vec<_>>(),
+        ["d0", "d2", "d3"]
+    );
+    assert!(
+        store
+            .search(&q("wifi"))
+            .unwrap()
+            .hits
+            .iter()
+            .all(|h| h.mention.doc.id != "d1")
+    );
+    // Unknown ids are ignored; a deleted document can be stored again.
+    assert_eq!(
+        store
+            .delete_mentions(&["nope".into(), "d1".into()])
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.write_mentions(&docs[1..2]).unwrap().added, 1);
+
+    // An error from the callback stops the walk and comes back.
+    let err = store
+        .for_each_mention(1, |_| Err(StoreError::Index("stop".into())))
+        .unwrap_err();
+    assert!(err.to_string().contains("stop"), "{err}");
+}
