@@ -179,9 +179,14 @@ fn print_ranking(r: &Ranking, format: Format) {
                 .iter()
                 .map(|e| {
                     let m = &e.metrics;
+                    let has_data = m.mentions > 0;
                     vec![
                         e.rank.to_string(),
-                        movement(e.rank, e.previous_rank),
+                        if has_data {
+                            movement(e.rank, e.previous_rank)
+                        } else {
+                            String::new()
+                        },
                         clean(&e.company.name),
                         format!("{:.1}", e.score),
                         e.score_change.map_or_else(String::new, |c| signed(c, 1)),
