@@ -9,6 +9,7 @@ mod app;
 mod commands;
 mod daemon;
 mod ingest;
+mod rematch;
 mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -86,6 +87,8 @@ enum Command {
     },
     /// Validate the config and reach each source once, printing what it returned; changes nothing.
     Check,
+    /// Re-apply the companies' current rules to every stored document (no polling).
+    Rematch,
     /// Manage sources.
     Sources {
         #[command(subcommand)]
@@ -229,6 +232,7 @@ async fn dispatch(cli: Cli) -> Outcome {
             action: DigestAction::Send,
         } => commands::digest(config, true).await,
         Command::Check => commands::check(config).await,
+        Command::Rematch => rematch::rematch(config).await,
         Command::Sources {
             action: SourcesAction::Import { file },
         } => commands::import_opml(&path, &file),
