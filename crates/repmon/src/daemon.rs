@@ -169,27 +169,51 @@ async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
     !stopped && !*stop.borrow()
 }
 
-/// When a source is next due: its interval after the last poll (backing off
-/// exponentially while it fails, at most a day), plus a little jitter so
-/// sources sharing an interval do not all fire at once, also after a restart.
+/// The longest a failing source waits between two polls: it is never given up.
+const MAX_BACKOFF: Duration = Duration::from_secs(86_400);
+
+/// When a source is next due, counted from now: its interval after the last
+/// poll, doubling with every failure in a row after the first (at most a
+/// day, or the interval if that is longer), never before a time the server
+/// asked for with `Retry-After` (itself capped when stored), plus a little
+/// jitter so sources sharing an interval do not all fire at once — also
+/// after a restart, when every source is overdue at the same moment.
 fn next_delay(record: &SourceRecord, interval: Duration) -> Duration {
     let jitter = |d: Duration| {
         let spread = (d.as_millis() as u64 / 10).min(10_000);
         Duration::from_millis(fastrand::u64(0..=spread))
     };
-    let Some(last) = record.last_poll else {
+    let health = &record.health;
+    let Some(last) = health.last_poll else {
         return jitter(interval.min(Duration::from_secs(5)));
     };
-    let backoff = if record.consecutive_failures > 1 {
-        let factor = 1u32 << (record.consecutive_failures - 1).min(16);
+    let now = Utc::now();
+    let backoff = if health.consecutive_failures > 1 {
+        let factor = 1u32 << (health.consecutive_failures - 1).min(16);
         interval
             .saturating_mul(factor)
-            .min(Duration::from_secs(86_400).max(interval))
+            .min(MAX_BACKOFF.max(interval))
     } else {
         interval
     };
-    let elapsed = (Utc::now() - last).to_std().unwrap_or_default();
-    backoff.saturating_sub(elapsed) + jitter(interval)
+    let elapsed = (now - last).to_std().unwrap_or_default();
+    let due = backoff.saturating_sub(elapsed);
+    let asked = health
+        .retry_after
+        .and_then(|t| (t - now).to_std().ok())
+        .unwrap_or_default()
+        .min(ingest::MAX_RETRY_AFTER);
+    due.max(asked) + jitter(interval)
+}
+
+/// Loads a source's record off the async threads; a record that cannot be
+/// read counts as a fresh one (the source is polled rather than stalled).
+async fn load_record(store: &Arc<Store>, id: &str) -> SourceRecord {
+    let (store, id) = (store.clone(), id.to_string());
+    match tokio::task::spawn_blocking(move || ingest::load_record(&store, &id)).await {
+        Ok(Ok(r)) => r,
+        _ => SourceRecord::default(),
+    }
 }
 
 async fn poll_loop(
@@ -202,15 +226,34 @@ async fn poll_loop(
 ) {
     let interval = source.interval.map_or(default_interval, |d| d.std());
     loop {
-        let record = {
+        let mut record = load_record(&store, &source.id).await;
+        if let Some(retired) = record.retired_for(&source) {
+            tracing::warn!(
+                source = %source.id,
+                "not polling: retired on {} ({}); change its url in the config to poll it again",
+                retired.at.format("%Y-%m-%d %H:%M UTC"),
+                retired.reason
+            );
+            return;
+        }
+        let delay = next_delay(&record, interval);
+        // Remember when the next poll is due, for `repmon check` and the
+        // sources page. Only this task and the ingest of this task's own
+        // fetch (awaited below) write this source's record, so no update is lost.
+        record.health.next_poll = chrono::Duration::from_std(delay)
+            .ok()
+            .map(|d| Utc::now() + d);
+        {
             let (store, id) = (store.clone(), source.id.clone());
-            tokio::task::spawn_blocking(move || ingest::load_record(&store, &id)).await
-        };
-        let record = match record {
-            Ok(Ok(r)) => r,
-            _ => SourceRecord::default(),
-        };
-        if !sleep_or_stop(next_delay(&record, interval), &mut stop).await {
+            let saved = tokio::task::spawn_blocking(move || {
+                store.put(repmon_store::Table::Sources, &id, &record)
+            })
+            .await;
+            if let Ok(Err(e)) = saved {
+                tracing::warn!(source = %source.id, "cannot save the next poll time: {e}");
+            }
+        }
+        if !sleep_or_stop(delay, &mut stop).await {
             return;
         }
         let mut fetched = tokio::select! {
@@ -373,16 +416,20 @@ pub async fn send_digest(app: &App) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use repmon_model::Retired;
+
+    fn polled(failures: u32) -> SourceRecord {
+        let mut r = SourceRecord::default();
+        r.health.last_poll = Some(Utc::now());
+        r.health.consecutive_failures = failures;
+        r
+    }
 
     #[test]
     fn first_poll_is_soon_and_later_ones_wait_their_interval() {
         let fresh = SourceRecord::default();
         assert!(next_delay(&fresh, Duration::from_secs(900)) <= Duration::from_secs(5));
-        let just_polled = SourceRecord {
-            last_poll: Some(Utc::now()),
-            ..Default::default()
-        };
-        let d = next_delay(&just_polled, Duration::from_secs(900));
+        let d = next_delay(&polled(0), Duration::from_secs(900));
         assert!(
             d >= Duration::from_secs(899) && d <= Duration::from_secs(910),
             "{d:?}"
@@ -391,13 +438,277 @@ mod tests {
 
     #[test]
     fn failing_source_backs_off_but_never_beyond_a_day() {
-        let failing = |n| SourceRecord {
-            last_poll: Some(Utc::now()),
-            consecutive_failures: n,
-            ..Default::default()
-        };
         let iv = Duration::from_secs(600);
-        assert!(next_delay(&failing(3), iv) >= Duration::from_secs(2399));
-        assert!(next_delay(&failing(30), iv) <= Duration::from_secs(86_400 + 61));
+        // One failure: the plain interval; then doubling per failure.
+        assert!(next_delay(&polled(1), iv) <= Duration::from_secs(661));
+        let third = next_delay(&polled(3), iv);
+        assert!(third >= Duration::from_secs(2399) && third <= Duration::from_secs(2461));
+        let d = next_delay(&polled(30), iv);
+        assert!(
+            d >= Duration::from_secs(86_399) && d <= Duration::from_secs(86_400 + 61),
+            "{d:?}"
+        );
+        // An interval longer than a day is never shortened by the cap.
+        let weekly = Duration::from_secs(7 * 86_400);
+        assert!(next_delay(&polled(5), weekly) >= weekly - Duration::from_secs(1));
+    }
+
+    #[test]
+    fn overdue_sources_after_a_restart_are_spread_by_jitter() {
+        let mut r = polled(0);
+        r.health.last_poll = Some(Utc::now() - chrono::Duration::hours(3));
+        let iv = Duration::from_secs(600);
+        let delays: std::collections::HashSet<Duration> =
+            (0..50).map(|_| next_delay(&r, iv)).collect();
+        assert!(delays.iter().all(|d| *d <= Duration::from_secs(60)));
+        assert!(delays.len() > 10, "every overdue source fires at once");
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let iv = Duration::from_secs(60);
+        let mut r = polled(1);
+        r.health.retry_after = Some(Utc::now() + chrono::Duration::minutes(30));
+        let d = next_delay(&r, iv);
+        assert!(
+            d >= Duration::from_secs(1799) && d <= Duration::from_secs(1807),
+            "{d:?}"
+        );
+        // A Retry-After in the past does not delay anything.
+        r.health.retry_after = Some(Utc::now() - chrono::Duration::minutes(30));
+        assert!(next_delay(&r, iv) <= Duration::from_secs(67));
+        // Whatever the record says, no more than the cap.
+        r.health.retry_after = Some(Utc::now() + chrono::Duration::days(30));
+        assert!(next_delay(&r, iv) <= ingest::MAX_RETRY_AFTER + Duration::from_secs(7));
+        // The backoff still applies when it is the longer wait.
+        let mut r = polled(6);
+        r.health.retry_after = Some(Utc::now() + chrono::Duration::seconds(10));
+        assert!(next_delay(&r, iv) >= Duration::from_secs(60 * 32 - 1));
+    }
+
+    #[test]
+    fn a_retirement_holds_only_for_the_url_that_went_away() {
+        let source: Source = serde_json::from_value(serde_json::json!({
+            "id": "blog", "kind": "feed", "url": "https://a.example/feed"
+        }))
+        .unwrap();
+        let mut r = SourceRecord::default();
+        r.health.retired = Some(Retired {
+            at: Utc::now(),
+            url: "https://a.example/feed".into(),
+            reason: "gone".into(),
+        });
+        assert!(r.retired_for(&source).is_some());
+        let edited = Source {
+            url: "https://a.example/new-feed".into(),
+            ..source
+        };
+        assert!(r.retired_for(&edited).is_none());
+    }
+
+    // ------------------------------------------------------------------
+    // The poll loops against a fixture web on 127.0.0.1, with the real
+    // fetcher, store and ingest step.
+
+    use axum::Router;
+    use axum::extract::{Path as UrlPath, State};
+    use axum::http::{StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    /// When each path was requested.
+    #[derive(Default)]
+    struct Hits(Mutex<HashMap<String, Vec<Instant>>>);
+
+    impl Hits {
+        fn of(&self, path: &str) -> Vec<Instant> {
+            self.0
+                .lock()
+                .unwrap()
+                .get(path)
+                .cloned()
+                .unwrap_or_default()
+        }
+    }
+
+    fn rss(n: usize) -> String {
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+            <item><title>Post {n}</title><link>https://blog.example/{n}</link><guid>post-{n}</guid>
+            <pubDate>Fri, 20 Nov 2026 14:03:00 +0100</pubDate><description>Bericht {n}</description></item>
+            </channel></rss>"#
+        )
+    }
+
+    async fn fixture(State(hits): State<Arc<Hits>>, UrlPath(path): UrlPath<String>) -> Response {
+        let n = {
+            let mut all = hits.0.lock().unwrap();
+            let list = all.entry(path.clone()).or_default();
+            list.push(Instant::now());
+            list.len()
+        };
+        let feed =
+            |body: String| ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response();
+        match path.as_str() {
+            "ok.xml" | "new.xml" => feed(rss(n)),
+            "fail.xml" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+            "busy.xml" => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "2")],
+                "slow down",
+            )
+                .into_response(),
+            "old.xml" => (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, "/new.xml")],
+            )
+                .into_response(),
+            "gone.xml" => (StatusCode::GONE, "gone").into_response(),
+            _ => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+
+    fn poll_settings() -> repmon_config::Poll {
+        repmon_config::Poll {
+            interval: repmon_config::Duration::from_secs(60),
+            timeout: repmon_config::Duration(Duration::from_secs(5)),
+            max_body: repmon_config::ByteSize(1024 * 1024),
+            user_agent: "repmon-test".into(),
+            host_concurrency: 8,
+            host_delay: repmon_config::Duration(Duration::ZERO),
+        }
+    }
+
+    /// Runs one poll loop per source for `run_for`, with the daemon's own
+    /// ingest step behind them; returns the loops that are still running.
+    async fn run_loops(
+        store: &Arc<Store>,
+        sources: &[Source],
+        interval: Duration,
+        run_for: Duration,
+    ) -> Vec<String> {
+        let fetcher = Fetcher::new(&poll_settings()).unwrap();
+        let (stop_tx, stop) = watch::channel(false);
+        let (tx, rx) = mpsc::channel(16);
+        let ingest = tokio::spawn(ingest_loop(
+            rx,
+            store.clone(),
+            Arc::new(Analyzer::new(&[])),
+            Arc::new(Telemetry::new()),
+            Arc::new(Notify::new()),
+        ));
+        let loops: Vec<_> = sources
+            .iter()
+            .map(|s| {
+                let task = tokio::spawn(poll_loop(
+                    s.clone(),
+                    interval,
+                    fetcher.clone(),
+                    store.clone(),
+                    tx.clone(),
+                    stop.clone(),
+                ));
+                (s.id.clone(), task)
+            })
+            .collect();
+        drop(tx);
+        tokio::time::sleep(run_for).await;
+        let running = loops
+            .iter()
+            .filter(|(_, t)| !t.is_finished())
+            .map(|(id, _)| id.clone())
+            .collect();
+        stop_tx.send(true).unwrap();
+        for (_, t) in loops {
+            t.await.unwrap();
+        }
+        ingest.await.unwrap();
+        running
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failing_sources_back_off_move_retire_and_wait_while_others_are_ingested() {
+        let hits = Arc::new(Hits::default());
+        let app = Router::new()
+            .route("/{path}", axum::routing::get(fixture))
+            .with_state(hits.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let sources: Vec<Source> = ["ok", "fail", "busy", "old", "gone"]
+            .iter()
+            .map(|id| {
+                serde_json::from_value(serde_json::json!({
+                    "id": id, "kind": "feed", "url": format!("{base}/{id}.xml")
+                }))
+                .unwrap()
+            })
+            .collect();
+        let interval = Duration::from_millis(200);
+        let running = run_loops(&store, &sources, interval, Duration::from_millis(3500)).await;
+
+        // The healthy source kept being polled and ingested all along.
+        let ok = hits.of("ok.xml").len();
+        assert!(ok >= 10, "the healthy source was polled only {ok} times");
+        let rec = ingest::load_record(&store, "ok").unwrap();
+        assert!(rec.health.documents_seen >= 10, "{:?}", rec.health);
+        assert_eq!(rec.health.consecutive_failures, 0);
+        assert!(rec.health.next_poll.is_some());
+
+        // The failing one backed off: 0, +0.2, +0.4, +0.8, +1.6 s ...
+        let fail = hits.of("fail.xml");
+        assert!(
+            (3..=5).contains(&fail.len()),
+            "a failing source polled {} times in 3.5 s",
+            fail.len()
+        );
+        let gaps: Vec<Duration> = fail.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.windows(2).all(|g| g[1] > g[0]), "{gaps:?}");
+        let rec = ingest::load_record(&store, "fail").unwrap();
+        assert_eq!(rec.health.consecutive_failures as usize, fail.len());
+        assert!(
+            rec.health
+                .last_error
+                .as_deref()
+                .unwrap()
+                .ends_with("answered 500 Internal Server Error"),
+            "{:?}",
+            rec.health.last_error
+        );
+
+        // 429 with Retry-After: 2 → the next poll waited two seconds, not 200 ms.
+        let busy = hits.of("busy.xml");
+        assert_eq!(busy.len(), 2, "{busy:?}");
+        assert!(busy[1] - busy[0] >= Duration::from_millis(1900), "{busy:?}");
+
+        // 301: one request to the old URL, every later poll goes to the new one.
+        assert_eq!(hits.of("old.xml").len(), 1);
+        assert!(hits.of("new.xml").len() >= 10);
+        let rec = ingest::load_record(&store, "old").unwrap();
+        assert_eq!(rec.health.moved_to, Some(format!("{base}/new.xml")));
+
+        // 410: retired after one request, its loop ended, the others run on.
+        assert_eq!(hits.of("gone.xml").len(), 1);
+        assert!(!running.contains(&"gone".to_string()), "{running:?}");
+        assert_eq!(running.len(), 4, "{running:?}");
+        let rec = ingest::load_record(&store, "gone").unwrap();
+        let retired = rec.health.retired.expect("retired");
+        assert!(
+            retired.reason.ends_with("answered 410 Gone"),
+            "{}",
+            retired.reason
+        );
+
+        // After a restart the retired source stays retired, and the moved one
+        // goes straight to its new URL.
+        let running = run_loops(&store, &sources[3..], interval, Duration::from_millis(600)).await;
+        assert_eq!(running, vec!["old".to_string()]);
+        assert_eq!(hits.of("gone.xml").len(), 1);
+        assert_eq!(hits.of("old.xml").len(), 1);
     }
 }

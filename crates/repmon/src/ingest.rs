@@ -6,26 +6,40 @@ use chrono::{DateTime, Utc};
 use repmon_alerts::Alerts;
 use repmon_config::{Config, Source};
 use repmon_mentions::Analyzer;
+use repmon_model::{Retired, SourceHealthRecord};
 use repmon_monitor::{Monitor, Ranking};
 use repmon_sources::{Fetcher, PollOutcome, SourceError, SourceState};
 use repmon_store::{Store, Table, WriteStats};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What the daemon remembers about a source between polls and restarts.
+///
+/// Stored as one JSON object: the health fields sit at the top level, so the
+/// API can read the same value as a [`SourceHealthRecord`] without knowing
+/// the source kinds' state.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SourceRecord {
     /// The source kind's own cursors and HTTP validators.
+    #[serde(default)]
     pub state: SourceState,
-    /// Poll attempts ever made, failed ones included.
-    pub polls: u64,
-    pub last_poll: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    pub documents_seen: u64,
+    #[serde(flatten)]
+    pub health: SourceHealthRecord,
 }
+
+impl SourceRecord {
+    /// The retirement that still applies to `source`: one made for the URL
+    /// the config names now (a user who changes the URL revives the source).
+    pub fn retired_for(&self, source: &Source) -> Option<&Retired> {
+        self.health.retired.as_ref().filter(|r| r.url == source.url)
+    }
+}
+
+/// The longest wait a `Retry-After` can impose: a server asking for more is
+/// asked again after this anyway.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(6 * 3600);
 
 /// How many recent document ids a source remembers to tell new documents from old.
 const SEEN_PER_SOURCE: usize = 20_000;
@@ -45,7 +59,7 @@ pub fn load_record(store: &Store, source: &str) -> anyhow::Result<SourceRecord> 
 /// for no reason a user should be alerted about.
 pub fn all_sources_polled(store: &Store, config: &Config) -> anyhow::Result<bool> {
     for s in &config.sources {
-        if load_record(store, &s.id)?.polls == 0 {
+        if load_record(store, &s.id)?.health.polls == 0 {
             return Ok(false);
         }
     }
@@ -123,8 +137,9 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
     for fetched in batch {
         let id = fetched.source.id.clone();
         let mut record = load_record(store, &id)?;
-        record.polls += 1;
-        record.last_poll = Some(fetched.at);
+        let health = &mut record.health;
+        health.polls += 1;
+        health.last_poll = Some(fetched.at);
         let mut report = SourceReport {
             source: id.clone(),
             ..Default::default()
@@ -132,8 +147,23 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         match fetched.result {
             Err(e) => {
                 let msg = e.to_string();
-                record.consecutive_failures += 1;
-                record.last_error = Some(msg.clone());
+                health.consecutive_failures += 1;
+                health.last_error = Some(msg.clone());
+                health.last_error_at = Some(fetched.at);
+                health.retry_after = e
+                    .retry_after(fetched.at)
+                    .map(|wait| fetched.at + wait.min(MAX_RETRY_AFTER));
+                if e.is_gone() && record.retired_for(&fetched.source).is_none() {
+                    tracing::warn!(
+                        source = %id,
+                        "source retired: {msg}; it will not be polled again until its url is changed in the config"
+                    );
+                    record.health.retired = Some(Retired {
+                        at: fetched.at,
+                        url: fetched.source.url.clone(),
+                        reason: msg.clone(),
+                    });
+                }
                 report.error = Some(msg);
                 updates.push((id, record, None));
             }
@@ -166,11 +196,23 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                 while seen.len() > SEEN_PER_SOURCE {
                     seen.pop_front();
                 }
+                if let Some(to) = &outcome.moved_to {
+                    tracing::warn!(
+                        source = %id,
+                        "source moved permanently to {to}; polling it there from now on (update its url in the config)"
+                    );
+                }
+                let health = &mut record.health;
+                health.moved_to = outcome
+                    .state
+                    .moved_to(&fetched.source.url)
+                    .map(str::to_string);
+                health.consecutive_failures = 0;
+                health.last_success = Some(fetched.at);
+                health.retry_after = None;
+                health.retired = None;
+                health.documents_seen += report.new_documents as u64;
                 record.state = outcome.state;
-                record.consecutive_failures = 0;
-                record.last_success = Some(fetched.at);
-                record.last_error = None;
-                record.documents_seen += report.new_documents as u64;
                 updates.push((id, record, Some(seen)));
             }
         }
