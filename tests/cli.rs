@@ -110,6 +110,35 @@ async fn one_shot_commands() {
             .any(|l| l.starts_with("FAIL  gone (feed)") && l.contains("404")),
         "{stdout}"
     );
+    // ... and, under each source, the health the polls above stored.
+    let after = |head: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .skip_while(|l| !l.starts_with(head))
+            .skip(1)
+            .take_while(|l| l.starts_with("      "))
+            .map(|l| l.trim().to_string())
+            .collect()
+    };
+    let blog = after("ok    blog (feed)");
+    assert!(
+        blog.iter()
+            .any(|l| l.starts_with("stored health: ok; last success 20")
+                && l.contains("; 0 failures in a row; 39 documents seen;")),
+        "{stdout}"
+    );
+    let gone = after("FAIL  gone (feed)");
+    assert!(
+        gone.iter()
+            .any(|l| l
+                .starts_with("stored health: failing; last success never; 2 failures in a row;")),
+        "{stdout}"
+    );
+    assert!(
+        gone.iter().any(|l| l.starts_with("last error (20")
+            && l.ends_with("/no/such/feed.xml: answered 404 Not Found")),
+        "{stdout}"
+    );
 
     // OPML import: nested outlines, one feed already configured, one new.
     let opml = tmp.path().join("feeds.opml");

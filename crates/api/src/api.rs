@@ -11,8 +11,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use repmon_model::{Sentiment, SourceKind};
-use repmon_store::{SearchHit, StoreError};
+use repmon_model::{Retired, Sentiment, SourceHealthRecord, SourceKind};
+use repmon_store::{SearchHit, StoreError, Table};
 use serde::{Deserialize, Serialize};
 
 /// An API failure, answered as `{"error": "..."}` with its status.
@@ -261,19 +261,78 @@ pub(crate) struct SourceStatus {
     pub url: Option<String>,
     /// Seconds between polls.
     pub interval_secs: Option<u64>,
-    /// "ok", "failing" or "not polled yet".
+    /// "ok", "failing", "retired" or "not polled yet".
     pub status: &'static str,
+    /// When the daemon means to poll the source next.
+    pub next_poll: Option<DateTime<Utc>>,
+    /// The server asked (Retry-After) not to be polled before this time.
+    pub retry_after: Option<DateTime<Utc>>,
+    /// Where the source is polled after a permanent redirect.
+    pub moved_to: Option<String>,
+    /// Set when the source answered 410 Gone and is no longer polled.
+    pub retired: Option<Retired>,
     #[serde(flatten)]
     pub health: SourceHealth,
+}
+
+/// The in-memory figures of this process, completed with what the daemon
+/// stored (which survives restarts and is written before the figures are
+/// counted, so it is never older).
+fn merge_stored(h: &mut SourceHealth, stored: &SourceHealthRecord) {
+    if stored.last_poll.is_none() || stored.last_poll < h.last_poll {
+        return;
+    }
+    h.last_poll = stored.last_poll;
+    h.last_success = stored.last_success.max(h.last_success);
+    h.consecutive_failures = u64::from(stored.consecutive_failures);
+    if stored.last_error_at >= h.last_error_at && stored.last_error.is_some() {
+        h.last_error.clone_from(&stored.last_error);
+        h.last_error_at = stored.last_error_at;
+    }
 }
 
 /// Configured sources in config order, then any that polled but are gone from it.
 pub(crate) fn source_statuses(state: &AppState) -> Vec<SourceStatus> {
     let mut health = state.telemetry.sources();
-    let status = |h: &SourceHealth| match (h.last_poll, h.consecutive_failures) {
-        (None, _) => "not polled yet",
-        (Some(_), 0) => "ok",
-        _ => "failing",
+    let stored = |id: &str| -> SourceHealthRecord {
+        match state.store.get::<SourceHealthRecord>(Table::Sources, id) {
+            Ok(h) => h.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(source = %id, "cannot read the stored source health: {e}");
+                SourceHealthRecord::default()
+            }
+        }
+    };
+    let row = |id: String,
+               name: String,
+               configured: Option<&repmon_config::Source>,
+               mut h: SourceHealth| {
+        let saved = stored(&id);
+        merge_stored(&mut h, &saved);
+        // A retirement holds only while the config names the URL that went away.
+        let retired = saved
+            .retired
+            .filter(|r| configured.is_none_or(|s| s.url == r.url));
+        let status = match (&retired, h.last_poll, h.consecutive_failures) {
+            (Some(_), _, _) => "retired",
+            (None, None, _) => "not polled yet",
+            (None, Some(_), 0) => "ok",
+            _ => "failing",
+        };
+        SourceStatus {
+            id,
+            name,
+            kind: configured.map(|s| s.kind),
+            url: configured.map(|s| s.url.clone()),
+            interval_secs: configured
+                .map(|s| s.interval.unwrap_or(state.config.poll.interval).as_secs()),
+            status,
+            next_poll: saved.next_poll.filter(|_| retired.is_none()),
+            retry_after: saved.retry_after.filter(|t| *t > Utc::now()),
+            moved_to: saved.moved_to,
+            retired,
+            health: h,
+        }
     };
     let mut rows: Vec<SourceStatus> = state
         .config
@@ -287,27 +346,15 @@ pub(crate) fn source_statuses(state: &AppState) -> Vec<SourceStatus> {
                     ..SourceHealth::default()
                 },
             };
-            SourceStatus {
-                id: s.id.clone(),
-                name: s.display_name().to_string(),
-                kind: Some(s.kind),
-                url: Some(s.url.clone()),
-                interval_secs: Some(s.interval.unwrap_or(state.config.poll.interval).as_secs()),
-                status: status(&h),
-                health: h,
-            }
+            row(s.id.clone(), s.display_name().to_string(), Some(s), h)
         })
         .collect();
     health.sort_by(|a, b| a.source.cmp(&b.source));
-    rows.extend(health.into_iter().map(|h| SourceStatus {
-        id: h.source.clone(),
-        name: h.source.clone(),
-        kind: None,
-        url: None,
-        interval_secs: None,
-        status: status(&h),
-        health: h,
-    }));
+    rows.extend(
+        health
+            .into_iter()
+            .map(|h| row(h.source.clone(), h.source.clone(), None, h)),
+    );
     rows
 }
 

@@ -679,6 +679,10 @@ struct SourceRow {
     consecutive_failures: u64,
     documents_seen: u64,
     new_documents: u64,
+    next_poll: String,
+    /// A line under the status: why it is retired, where it moved, when the
+    /// server wants to be asked again.
+    notes: Vec<String>,
 }
 
 pub(crate) async fn sources_page(State(state): State<AppState>) -> Result<Html<String>, PageError> {
@@ -688,8 +692,32 @@ pub(crate) async fn sources_page(State(state): State<AppState>) -> Result<Html<S
         .map(|s| SourceRow {
             status_class: match s.status {
                 "ok" => "up",
-                "failing" => "down",
+                "failing" | "retired" => "down",
                 _ => "flat",
+            },
+            next_poll: if s.retired.is_some() {
+                "never (retired)".into()
+            } else {
+                at(s.next_poll)
+            },
+            notes: {
+                let mut notes = Vec::new();
+                if let Some(r) = &s.retired {
+                    notes.push(format!(
+                        "retired {}: {}; change its url in the config to poll it again",
+                        when(r.at),
+                        r.reason
+                    ));
+                }
+                if let Some(to) = &s.moved_to {
+                    notes.push(format!(
+                        "moved permanently to {to}; update its url in the config"
+                    ));
+                }
+                if let Some(t) = s.retry_after {
+                    notes.push(format!("the server asked to wait until {}", when(t)));
+                }
+                notes
             },
             kind: s
                 .kind

@@ -741,3 +741,84 @@ async fn web_pages_render_and_escape_scraped_text() {
 
     assert_eq!(s.html("/no/such/page").await.0, 404);
 }
+
+/// What the daemon stored about its sources (before a restart, say) shows in
+/// the API and on the page even when this process has not polled yet.
+#[tokio::test]
+async fn stored_source_health_is_shown_after_a_restart() {
+    let s = start(&[]).await;
+    let at = Utc::now() - Duration::hours(2);
+    // Shaped as the daemon writes it: the source kind's state next to the health.
+    let put = |id: &str, record: Value| {
+        s.state
+            .store
+            .put(repmon_store::Table::Sources, id, &record)
+            .unwrap();
+    };
+    put(
+        "tweakers",
+        serde_json::json!({
+            "state": {"pages": {"https://forum.example.org/energie": {"etag": "\"x\""}}},
+            "polls": 4, "last_poll": at, "consecutive_failures": 1,
+            "last_error": format!("https://forum.example.org/energie: answered 410 Gone {SCRIPT}"),
+            "last_error_at": at,
+            "retired": {"at": at, "url": "https://forum.example.org/energie",
+                        "reason": format!("https://forum.example.org/energie: answered 410 Gone {SCRIPT}")}
+        }),
+    );
+    let next = Utc::now() + Duration::minutes(7);
+    put(
+        "blog",
+        serde_json::json!({
+            "state": {}, "polls": 9, "last_poll": at, "last_success": at,
+            "consecutive_failures": 0, "documents_seen": 31, "next_poll": next,
+            "moved_to": "https://blog.example.org/new-feed",
+        }),
+    );
+
+    let (status, body) = s.json("/api/v1/sources").await;
+    assert_eq!(status, 200);
+    let rows = body["sources"].as_array().unwrap();
+    assert_eq!(rows[0]["id"], "tweakers");
+    assert_eq!(rows[0]["status"], "retired");
+    assert!(
+        rows[0]["next_poll"].is_null(),
+        "a retired source is not polled"
+    );
+    assert_eq!(
+        rows[0]["retired"]["url"],
+        "https://forum.example.org/energie"
+    );
+    assert_eq!(rows[0]["consecutive_failures"], 1);
+    assert_eq!(rows[1]["status"], "ok");
+    assert_eq!(
+        rows[1]["last_success"].as_str().unwrap(),
+        at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    );
+    assert_eq!(
+        rows[1]["next_poll"].as_str().unwrap(),
+        next.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    );
+    assert_eq!(rows[1]["moved_to"], "https://blog.example.org/new-feed");
+
+    // A poll by this process that is newer than the stored one wins.
+    s.state
+        .telemetry
+        .record_poll("blog", Err("timed out".into()), 0, 0, Utc::now());
+    let (_, body) = s.json("/api/v1/sources").await;
+    assert_eq!(body["sources"][1]["status"], "failing");
+    assert_eq!(body["sources"][1]["last_error"], "timed out");
+
+    let (status, page) = s.html("/sources").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("retired"), "{page}");
+    assert!(
+        page.contains("answered 410 Gone &lt;script&gt;"),
+        "the reason is shown, escaped"
+    );
+    assert!(
+        page.contains("moved permanently to https:&#x2f;&#x2f;blog.example.org&#x2f;new-feed"),
+        "{page}"
+    );
+    assert!(page.contains("never (retired)"));
+}

@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use repmon_alerts::Alerts;
 use repmon_config::Config;
 use repmon_mentions::Analyzer;
-use repmon_model::Sentiment;
+use repmon_model::{Sentiment, SourceHealthRecord};
 use repmon_monitor::Ranking;
 use repmon_sources::{Fetcher, SourceState};
 use repmon_store::{SearchQuery, StoreError};
@@ -478,6 +478,7 @@ pub async fn check(config: Config) -> Outcome {
         results.push(done.context("a check task failed")?);
     }
     results.sort_by_key(|(i, _)| *i);
+    let health = stored_health(&config);
     let mut failed = 0;
     for (i, result) in results {
         let source = &config.sources[i];
@@ -513,6 +514,15 @@ pub async fn check(config: Config) -> Outcome {
                 );
             }
         }
+        if let Ok(stored) = &health {
+            match stored.get(&source.id) {
+                Some(h) => print_health(h, source),
+                None => println!("      stored health: not polled yet"),
+            }
+        }
+    }
+    if let Err(Some(why)) = health {
+        println!("(stored source health not shown: {})", clean(&why));
     }
     if failed > 0 {
         return Err(Failure::Runtime(anyhow::anyhow!(
@@ -521,6 +531,75 @@ pub async fn check(config: Config) -> Outcome {
         )));
     }
     Ok(())
+}
+
+/// What the daemon stored about each source, read without changing anything.
+/// `Err(None)`: nothing was ever stored (no data directory yet); `Err(Some)`:
+/// the store cannot be read now (a running daemon holds it, ...).
+fn stored_health(
+    config: &Config,
+) -> Result<std::collections::HashMap<String, SourceHealthRecord>, Option<String>> {
+    // Opening the store would create a data directory; `check` must not.
+    if !config.data_dir.join("state.redb").exists() {
+        return Err(None);
+    }
+    let store = repmon_store::Store::open(&config.data_dir).map_err(|e| Some(e.to_string()))?;
+    let mut out = std::collections::HashMap::new();
+    for source in &config.sources {
+        let health = store
+            .get::<SourceHealthRecord>(repmon_store::Table::Sources, &source.id)
+            .map_err(|e| Some(e.to_string()))?;
+        if let Some(h) = health {
+            out.insert(source.id.clone(), h);
+        }
+    }
+    Ok(out)
+}
+
+/// A source's stored health under its `check` line.
+fn print_health(h: &SourceHealthRecord, source: &repmon_config::Source) {
+    let at = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let retired = h.retired.as_ref().filter(|r| r.url == source.url);
+    if let Some(r) = retired {
+        println!(
+            "      stored health: retired {}: {}; not polled until its url is changed in the config",
+            at(r.at),
+            clean(&r.reason)
+        );
+        return;
+    }
+    let status = if h.last_poll.is_none() {
+        "not polled yet"
+    } else if h.consecutive_failures > 0 {
+        "failing"
+    } else {
+        "ok"
+    };
+    println!(
+        "      stored health: {status}; last success {}; {} failures in a row; {} documents seen; next poll {}",
+        h.last_success.map_or_else(|| "never".into(), at),
+        h.consecutive_failures,
+        h.documents_seen,
+        h.next_poll
+            .map_or_else(|| "when the daemon runs".into(), at),
+    );
+    if let Some(e) = &h.last_error {
+        println!(
+            "      last error{}: {}",
+            h.last_error_at
+                .map_or_else(String::new, |t| format!(" ({})", at(t))),
+            clean(e)
+        );
+    }
+    if let Some(to) = &h.moved_to {
+        println!(
+            "      moved permanently to {}: polled there now; update its url in the config",
+            clean(to)
+        );
+    }
+    if let Some(t) = h.retry_after.filter(|t| *t > Utc::now()) {
+        println!("      the server asked not to be polled before {}", at(t));
+    }
 }
 
 /// `repmon sources import FILE.opml`: appends the OPML's feeds to the config
