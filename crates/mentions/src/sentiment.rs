@@ -350,7 +350,11 @@ impl Lexicon {
                 return v * ELONGATION;
             }
         }
-        self.inflected(w)
+        let v = self.inflected(w);
+        if v == 0.0 && is_laugh(w) {
+            return LAUGH;
+        }
+        v
     }
 
     fn inflected(&self, w: &str) -> f32 {
@@ -406,6 +410,33 @@ impl Lexicon {
         }
         0.0
     }
+}
+
+/// Weight of a written laugh of any length ("hahahaha", "hihi", "hehehe").
+const LAUGH: f32 = 1.8;
+
+/// Whether a word is a written laugh: "h" and a vowel, repeated, at least
+/// twice ("haha", "ahah", "hihihi"); "ha" or "hah" alone is not.
+fn is_laugh(w: &str) -> bool {
+    let b = w.as_bytes();
+    if b.len() < 4 || b.len() > 40 {
+        return false;
+    }
+    let mut hs = 0;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'h' => {
+                // Never two h's in a row: "hhhh" is not a laugh.
+                if i > 0 && b[i - 1] == b'h' {
+                    return false;
+                }
+                hs += 1;
+            }
+            b'a' | b'e' | b'i' => {}
+            _ => return false,
+        }
+    }
+    hs >= 2 && b.windows(2).all(|p| p.contains(&b'h'))
 }
 
 /// `w` with every run of three or more equal letters cut to `keep`, when it
@@ -805,6 +836,15 @@ mod tests {
         assert!(score_symbols("paket angekommen 😍!").score() > 0.1);
         assert!(score("en", "parcel arrived 👎") < -0.1);
         assert_eq!(score("en", "see https://example.org/x"), 0.0);
+    }
+
+    #[test]
+    fn laughs_and_winks_are_positive() {
+        assert!(score("en", "hahahahaha") > 0.2);
+        assert!(score("nl", "hihihi") > 0.2);
+        assert!(score("en", "ahahah") > 0.2);
+        assert!(!is_laugh("heia") && !is_laugh("hhhh") && !is_laugh("ha"));
+        assert!(score("en", "hahah that was bad") < score("en", "that was bad") + 0.5);
     }
 
     #[test]

@@ -460,6 +460,8 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
     while i < b.len() {
         let c = b[i];
         match c {
+            // ";)" and ";-)" are winks, not a clause end.
+            b';' if matches!(b.get(i + 1), Some(b')' | b'-' | b'd' | b'p' | b'0' | b'(')) => {}
             b'.' | b'!' | b'?' | b';' => {
                 // Runs like "?!" or "..." end together; a dot inside "bol.com"
                 // or "3.5" is not a sentence end.
