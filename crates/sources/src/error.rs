@@ -28,6 +28,10 @@ pub enum SourceError {
     /// Too many redirects in a row; usually a loop.
     #[error("{url}: redirected more than {limit} times (a redirect loop?)")]
     TooManyRedirects { url: String, limit: usize },
+    /// The host's robots.txt asks repmon not to fetch this page (html and
+    /// reviews sources).
+    #[error("{url}: disallowed by robots.txt")]
+    Disallowed { url: String },
     /// The connection could not be made: refused, DNS failure, TLS, ...
     #[error("{url}: cannot connect: {cause}")]
     Connect { url: String, cause: String },

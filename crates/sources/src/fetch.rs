@@ -7,6 +7,7 @@
 //! move can be reported to the caller.
 
 use crate::error::{SourceError, human_size, one_line};
+use crate::robots::Robots;
 use crate::state::Validators;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -19,6 +20,13 @@ use url::Url;
 
 /// How many redirects in a row are followed before giving up.
 pub const MAX_REDIRECTS: usize = 5;
+
+/// How long a host's robots.txt is trusted before it is fetched again.
+pub const ROBOTS_TTL: Duration = Duration::from_secs(3600);
+
+/// One host's robots.txt as last read, behind an async lock so that sources
+/// on one host wait for a single fetch of it.
+type RobotsSlot = Arc<tokio::sync::Mutex<Option<(Instant, Arc<Robots>)>>>;
 
 /// What a feed reader asks for: feeds first, any XML next, anything last
 /// (so a misconfigured server still answers and we can say what it sent).
@@ -43,6 +51,8 @@ struct Inner {
     host_concurrency: usize,
     host_delay: Duration,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    /// Per origin (`scheme://host:port`).
+    robots: Mutex<HashMap<String, RobotsSlot>>,
 }
 
 /// The limits of one host.
@@ -121,6 +131,7 @@ impl Fetcher {
                 host_concurrency: poll.host_concurrency.max(1),
                 host_delay: poll.host_delay.std(),
                 hosts: Mutex::new(HashMap::new()),
+                robots: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -134,15 +145,43 @@ impl Fetcher {
         accept: &str,
         validators: Option<&Validators>,
     ) -> Result<Fetched, SourceError> {
+        self.follow(url, accept, validators, false).await
+    }
+
+    /// Like [`Fetcher::get`], for web pages: every URL on the way (redirects
+    /// included) must be allowed by its host's robots.txt, else the answer
+    /// is [`SourceError::Disallowed`]. robots.txt is read once per
+    /// [`ROBOTS_TTL`] per host; a missing one (4xx) allows everything.
+    pub async fn get_page(
+        &self,
+        url: &Url,
+        accept: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, SourceError> {
+        self.follow(url, accept, validators, true).await
+    }
+
+    async fn follow(
+        &self,
+        url: &Url,
+        accept: &str,
+        validators: Option<&Validators>,
+        robots: bool,
+    ) -> Result<Fetched, SourceError> {
         let mut current = url.clone();
         let mut permanent = true;
         let mut requests = 0;
+        // robots.txt fetches count as requests made, not as redirect hops.
+        let mut robots_requests = 0;
         loop {
             requests += 1;
+            if robots {
+                robots_requests += self.check_robots(&current).await?;
+            }
             match self.hop(&current, accept, validators).await? {
                 Hop::Done(f) => {
                     let mut f = *f;
-                    f.requests = requests;
+                    f.requests = requests + robots_requests;
                     if requests > 1 && permanent {
                         f.moved_permanently = Some(current);
                     }
@@ -162,6 +201,62 @@ impl Fetcher {
                     current = location;
                 }
             }
+        }
+    }
+
+    /// Fails with [`SourceError::Disallowed`] when robots.txt forbids `url`.
+    /// Returns how many requests it took (0 when the cached copy was used).
+    async fn check_robots(&self, url: &Url) -> Result<usize, SourceError> {
+        let origin = format!(
+            "{}://{}:{}",
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let slot = {
+            let mut all = self.inner.robots.lock().unwrap_or_else(|p| p.into_inner());
+            all.entry(origin).or_default().clone()
+        };
+        let mut cached = slot.lock().await;
+        let mut requests = 0;
+        let robots = match cached.as_ref() {
+            Some((at, r)) if at.elapsed() < ROBOTS_TTL => r.clone(),
+            _ => {
+                let robots_url = url.join("/robots.txt").map_err(|e| SourceError::BadUrl {
+                    url: url.to_string(),
+                    cause: one_line(e),
+                })?;
+                let robots =
+                    match Box::pin(self.follow(&robots_url, "text/plain", None, false)).await {
+                        Ok(f) => {
+                            requests = f.requests;
+                            Robots::parse(&String::from_utf8_lossy(&f.body))
+                        }
+                        // No robots.txt: nothing is forbidden. (429 is "slow
+                        // down", not "absent": it falls through as an error.)
+                        Err(SourceError::Status { code, .. })
+                            if (400..500).contains(&code) && code != 429 =>
+                        {
+                            requests = 1;
+                            Robots::allow_all()
+                        }
+                        // Unreachable or failing: nothing is fetched from the host
+                        // until it answers, and the error says why.
+                        Err(e) => return Err(e),
+                    };
+                let robots = Arc::new(robots);
+                *cached = Some((Instant::now(), robots.clone()));
+                robots
+            }
+        };
+        drop(cached);
+        let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        if robots.allows(path) {
+            Ok(requests)
+        } else {
+            Err(SourceError::Disallowed {
+                url: url.to_string(),
+            })
         }
     }
 

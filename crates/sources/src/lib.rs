@@ -19,17 +19,19 @@ mod fetch;
 mod ident;
 pub mod kinds;
 mod opml;
+mod robots;
 mod state;
 mod text;
 
 pub use dates::parse_lenient as parse_date;
 pub use error::SourceError;
-pub use fetch::{Fetched, Fetcher, MAX_REDIRECTS};
+pub use fetch::{Fetched, Fetcher, MAX_REDIRECTS, ROBOTS_TTL};
 pub use ident::{canonical_url, id_for_guid, id_for_link};
 pub use kinds::feed::parse_feed;
 pub use kinds::html::parse_forum_page;
 pub use kinds::reviews::parse_reviews;
 pub use opml::{OpmlFeed, parse_opml};
+pub use robots::{ROBOTS_TOKEN, Robots};
 pub use state::{SourceState, Validators};
 pub use text::html_to_text;
 

@@ -81,7 +81,8 @@ async fn a_forum_thread_over_two_pages() {
     let out = poll(&fetcher, &source, &SourceState::default())
         .await
         .unwrap();
-    assert_eq!(out.requests, 2);
+    // robots.txt (absent here: 404, everything allowed) and the two pages.
+    assert_eq!(out.requests, 3);
     let docs = &out.documents;
     assert_eq!(docs.len(), 3, "the post without text is skipped: {docs:#?}");
 
@@ -138,7 +139,8 @@ async fn a_forum_thread_over_two_pages() {
     assert_eq!(next_page.thread, first.thread);
 
     // Unchanged pages: both answer 304, the second page is still reached
-    // through the remembered next link, and nothing comes again.
+    // through the remembered next link, and nothing comes again. robots.txt
+    // is not asked again within its time to live.
     let again = poll(&fetcher, &source, &out.state).await.unwrap();
     assert_eq!(
         (again.requests, again.not_modified, again.documents.len()),
@@ -420,4 +422,139 @@ fn shared_schema_org_samples() {
         with_reviews >= 3,
         "only {with_reviews} sample pages gave reviews"
     );
+}
+
+const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n\n\
+User-agent: repmon\nDisallow: /closed\nAllow: /closed/open\nDisallow: /*.reviews$\n";
+
+#[tokio::test]
+async fn robots_txt_is_honoured_for_pages_and_read_once_per_host() {
+    let robots_hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let hits = robots_hits.clone();
+    let base = serve(
+        Router::new()
+            .route(
+                "/robots.txt",
+                get(move || {
+                    hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async { ROBOTS_TXT }
+                }),
+            )
+            .route(
+                "/closed/thread",
+                get(|| async { axum::response::Html(PAGE_2) }),
+            )
+            .route(
+                "/closed/open/thread",
+                get(|| async { axum::response::Html(PAGE_2) }),
+            )
+            .route(
+                "/golf.reviews",
+                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
+            )
+            .route(
+                "/golf",
+                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
+            )
+            .route(
+                "/hop",
+                get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/closed/thread")]) }),
+            )
+            .route(
+                "/feed.xml",
+                get(|| async { "<rss version=\"2.0\"><channel><title>t</title></channel></rss>" }),
+            ),
+    )
+    .await;
+    let forum = |path: &str| {
+        source(serde_json::json!({
+            "id": "forum", "kind": "html", "url": format!("{base}{path}"),
+            "item": "article.post", "body": "div.body"
+        }))
+    };
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fresh = SourceState::default();
+
+    // The repmon group applies (not `*`, which forbids everything), and its
+    // longest matching rule decides.
+    let err = poll(&fetcher, &forum("/closed/thread"), &fresh)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{base}/closed/thread: disallowed by robots.txt")
+    );
+    assert!(!err.is_transient());
+    let ok = poll(&fetcher, &forum("/closed/open/thread"), &fresh)
+        .await
+        .unwrap();
+    assert_eq!(ok.documents.len(), 1);
+    assert_eq!(ok.requests, 1, "robots.txt came from the cache");
+    // A redirect into a forbidden path is refused too.
+    let err = poll(&fetcher, &forum("/hop"), &fresh).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{base}/closed/thread: disallowed by robots.txt")
+    );
+
+    // reviews pages obey it as well; the `$` anchor matters.
+    let err = poll(
+        &fetcher,
+        &review_source(format!("{base}/golf.reviews"), "golf"),
+        &fresh,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("/golf.reviews: disallowed by robots.txt"),
+        "{err}"
+    );
+    let ok = poll(
+        &fetcher,
+        &review_source(format!("{base}/golf"), "golf"),
+        &fresh,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.documents.len(), 2);
+
+    // Feeds are made for programs: robots.txt is not consulted for them.
+    let feed = feed_source("feed", &format!("{base}/feed.xml"));
+    assert!(poll(&fetcher, &feed, &fresh).await.is_ok());
+
+    assert_eq!(
+        robots_hits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "robots.txt is read once per host within its time to live"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_robots_txt_is_a_clear_error() {
+    let base = serve(
+        Router::new()
+            .route(
+                "/robots.txt",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
+            )
+            .route(
+                "/golf",
+                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
+            ),
+    )
+    .await;
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let err = poll(
+        &fetcher,
+        &review_source(format!("{base}/golf"), "golf"),
+        &SourceState::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{base}/robots.txt: answered 503 Service Unavailable")
+    );
+    assert!(err.is_transient(), "tried again later");
 }

@@ -103,7 +103,7 @@ pub(crate) async fn poll(
         seen.insert(page_url.to_string());
         let remembered = state.pages.get(page_url.as_str());
         let fetched = fetcher
-            .get(&page_url, ACCEPT_HTML, remembered.map(|p| &p.validators))
+            .get_page(&page_url, ACCEPT_HTML, remembered.map(|p| &p.validators))
             .await?;
         out.requests += fetched.requests;
         if page_no == 0 {

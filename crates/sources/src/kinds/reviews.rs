@@ -40,7 +40,7 @@ pub(crate) async fn poll(
 ) -> Result<PollOutcome, SourceError> {
     let url = source_url(source)?;
     let fetched = fetcher
-        .get(&url, ACCEPT_HTML, state.validators(url.as_str()))
+        .get_page(&url, ACCEPT_HTML, state.validators(url.as_str()))
         .await?;
     let documents = if fetched.not_modified {
         Vec::new()
