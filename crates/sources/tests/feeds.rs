@@ -639,3 +639,86 @@ async fn at_most_host_concurrency_requests_are_in_flight_per_host() {
     }
     assert_eq!(timing.max_in_flight.load(Ordering::SeqCst), 2);
 }
+
+const WP_COMMENTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+  <title>Reacties op: Energieblog</title>
+  <link>https://energie.example/</link>
+  <item>
+    <title>Reactie op Zon Energie verhoogt de terugleververgoeding door Piet</title>
+    <link>https://energie.example/2026/11/zon-terugleveren/#comment-17</link>
+    <dc:creator>Piet</dc:creator>
+    <guid isPermaLink="false">https://energie.example/?p=101#comment-17</guid>
+    <pubDate>Fri, 20 Nov 2026 16:03:00 +0100</pubDate>
+    <description>Bij mij ook, Zon Energie belt niet terug.</description>
+  </item>
+</channel>
+</rss>"#;
+
+const ATOM_REPLIES: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+  <title>Reacties</title>
+  <id>tag:energie.example,2026:comments</id>
+  <updated>2026-11-21T10:00:00Z</updated>
+  <entry>
+    <id>tag:energie.example,2026:c-5</id>
+    <title>Re: Golf Internet storing</title>
+    <link href="/reacties/5"/>
+    <thr:in-reply-to ref="tag:energie.example,2026:post-9" href="/2026/11/golf-storing"/>
+    <updated>2026-11-21T10:00:00Z</updated>
+    <content type="html">Hier ook &lt;b&gt;geen internet&lt;/b&gt;.</content>
+  </entry>
+  <entry>
+    <id>tag:energie.example,2026:c-6</id>
+    <title>Re: Re: storing</title>
+    <link href="/reacties/6"/>
+    <thr:in-reply-to ref="tag:energie.example,2026:c-5"/>
+    <updated>2026-11-21T11:00:00Z</updated>
+    <content>Nu weer in de lucht.</content>
+  </entry>
+  <entry>
+    <id>tag:energie.example,2026:post-10</id>
+    <title>Een gewoon bericht</title>
+    <link href="/2026/11/gewoon"/>
+    <updated>2026-11-21T12:00:00Z</updated>
+    <content>Geen reactie.</content>
+  </entry>
+</feed>"#;
+
+#[test]
+fn comments_are_kept_as_replies_in_their_thread() {
+    let now = chrono::Utc::now();
+    let base = url::Url::parse("https://energie.example/comments/feed/").unwrap();
+    let source = feed_source("blog-comments", base.as_str());
+    let docs =
+        repmon_sources::parse_feed(WP_COMMENTS.as_bytes(), None, &base, &source, now).unwrap();
+    let article = "https://energie.example/2026/11/zon-terugleveren/";
+    assert_eq!(docs[0].thread.as_deref(), Some(article));
+    assert_eq!(docs[0].in_reply_to.as_deref(), Some(article));
+    assert_eq!(
+        docs[0].url,
+        "https://energie.example/2026/11/zon-terugleveren/#comment-17"
+    );
+
+    let base = url::Url::parse("https://energie.example/feeds/comments.atom").unwrap();
+    let docs =
+        repmon_sources::parse_feed(ATOM_REPLIES.as_bytes(), None, &base, &source, now).unwrap();
+    assert_eq!(docs.len(), 3);
+    // The href (resolved against the feed) names the post answered.
+    assert_eq!(
+        docs[0].in_reply_to.as_deref(),
+        Some("https://energie.example/2026/11/golf-storing")
+    );
+    assert_eq!(docs[0].thread, docs[0].in_reply_to);
+    assert_eq!(docs[0].body, "Hier ook geen internet.");
+    // Only a ref: the answered entry's id is kept as it is.
+    assert_eq!(
+        docs[1].in_reply_to.as_deref(),
+        Some("tag:energie.example,2026:c-5")
+    );
+    assert_eq!(
+        (docs[2].thread.as_ref(), docs[2].in_reply_to.as_ref()),
+        (None, None)
+    );
+}

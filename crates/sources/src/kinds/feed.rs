@@ -10,6 +10,7 @@ use crate::state::{PageState, SourceState};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Person};
+use quick_xml::events::Event;
 use repmon_config::Source;
 use repmon_model::{Document, SourceKind};
 use std::collections::HashMap;
@@ -88,7 +89,72 @@ pub fn parse_feed(
             _ => return Err(not_a_feed(&text, content_type, base_url, cause)),
         },
     };
-    Ok(documents(feed, base_url, source, now))
+    let replies = if text.contains("in-reply-to") {
+        replies_by_entry(&text)
+    } else {
+        HashMap::new()
+    };
+    Ok(documents(feed, &replies, base_url, source, now))
+}
+
+/// Per entry id (Atom `<id>`, RSS `<guid>`), what its `thr:in-reply-to`
+/// (RFC 4685) names: the `href` of the post it answers, else its `ref`.
+/// feed-rs does not keep that element, so a light second pass reads it.
+/// A feed that does not read cleanly yields what was read before the fault.
+fn replies_by_entry(text: &str) -> HashMap<String, String> {
+    let mut reader = quick_xml::Reader::from_str(text.trim_start_matches('\u{feff}'));
+    reader.config_mut().check_end_names = false;
+    let mut out = HashMap::new();
+    let mut in_entry = false;
+    let (mut id, mut parent): (Option<String>, Option<String>) = (None, None);
+    while let Ok(event) = reader.read_event() {
+        match event {
+            Event::Start(e) | Event::Empty(e)
+                if matches!(e.local_name().into_inner(), "entry" | "item") =>
+            {
+                in_entry = true;
+                (id, parent) = (None, None);
+            }
+            Event::End(e) if matches!(e.local_name().into_inner(), "entry" | "item") => {
+                if let (Some(id), Some(parent)) = (id.take(), parent.take()) {
+                    out.insert(id, parent);
+                }
+                in_entry = false;
+            }
+            Event::Start(e) if in_entry && matches!(e.local_name().into_inner(), "id" | "guid") => {
+                let name = e.name().into_inner().to_string();
+                if let Ok(raw) = reader.read_text(quick_xml::name::QName(name.as_str())) {
+                    let raw = raw.into_inner();
+                    let value = quick_xml::escape::unescape(&raw)
+                        .map(|v| v.trim().to_string())
+                        .unwrap_or_else(|_| raw.trim().to_string());
+                    id.get_or_insert(value);
+                }
+            }
+            Event::Start(e) | Event::Empty(e)
+                if in_entry && e.local_name().into_inner() == "in-reply-to" =>
+            {
+                let (mut href, mut reference) = (None, None);
+                for attr in e.attributes().with_checks(false).flatten() {
+                    let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                        Ok(v) => v.trim().to_string(),
+                        Err(_) => continue,
+                    };
+                    match attr.key.local_name().into_inner() {
+                        "href" if !value.is_empty() => href = Some(value),
+                        "ref" if !value.is_empty() => reference = Some(value),
+                        _ => {}
+                    }
+                }
+                if parent.is_none() {
+                    parent = href.or(reference);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
 }
 
 const RSS_090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
@@ -233,7 +299,25 @@ fn advertised_feed(page: &str, base: &Url) -> Option<Url> {
         .find_map(|l| resolve(base, l.attr("href")?))
 }
 
-fn documents(feed: Feed, base_url: &Url, source: &Source, now: DateTime<Utc>) -> Vec<Document> {
+/// The article a comment is on, when its permalink says it is a comment
+/// (`https://blog/post/#comment-12`, as WordPress comment feeds link them).
+fn commented_article(link: &Url) -> Option<String> {
+    let fragment = link.fragment()?;
+    if !(fragment.starts_with("comment") || fragment.starts_with("reactie")) {
+        return None;
+    }
+    let mut article = link.clone();
+    article.set_fragment(None);
+    Some(article.to_string())
+}
+
+fn documents(
+    feed: Feed,
+    replies: &HashMap<String, String>,
+    base_url: &Url,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> Vec<Document> {
     let feed_author = feed.authors.iter().find_map(person_name);
     // Tracking parameters are dropped from permalinks, in the id and in what users see.
     let links: Vec<Option<Url>> = feed
@@ -274,6 +358,16 @@ fn documents(feed: Feed, base_url: &Url, source: &Source, now: DateTime<Utc>) ->
             .find_map(person_name)
             .or_else(|| feed_author.clone());
         let published = entry.published.or(entry.updated).unwrap_or(now);
+        // A comment is kept as a reply in its article's thread: the feed says
+        // what it answers (thr:in-reply-to), or its permalink does.
+        let article = link.as_ref().and_then(commented_article);
+        let parent = replies.get(entry.id.trim()).and_then(|p| {
+            resolve(base_url, p)
+                .map(|u| u.to_string())
+                .or(Some(p.clone()))
+        });
+        let in_reply_to = parent.or_else(|| article.clone());
+        let thread = article.or_else(|| in_reply_to.clone());
         let lang_hint = entry
             .language
             .clone()
@@ -290,8 +384,8 @@ fn documents(feed: Feed, base_url: &Url, source: &Source, now: DateTime<Utc>) ->
             published,
             first_seen: now,
             lang_hint,
-            thread: None,
-            in_reply_to: None,
+            thread,
+            in_reply_to,
             position: None,
             rating: None,
             about: None,
