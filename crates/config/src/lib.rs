@@ -231,6 +231,11 @@ pub struct Company {
     /// The company's own sites.
     #[serde(default)]
     pub domains: Vec<String>,
+    /// An extra filter in the analysts' syntax (AND/OR/NOT, "phrases",
+    /// `"a b"~3`, `a NEAR/3 b`): a document counts for the company only when
+    /// its terms match and this query holds on the document's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 /// One place to poll.

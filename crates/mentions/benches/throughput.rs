@@ -90,7 +90,12 @@ fn companies(n: usize, rng: &mut Rng) -> Vec<Company> {
             Company {
                 id: format!("c{i}"),
                 name: format!("{base} Energie"),
-                terms: vec![format!("{base} Energie"), base.clone()],
+                // Three terms each: 10,000 companies are 30,000 terms.
+                terms: vec![
+                    format!("{base} Energie"),
+                    base.clone(),
+                    format!("{base}-groep"),
+                ],
                 case_sensitive: i % 3 == 0,
                 context: if i % 4 == 0 {
                     vec!["energie".into(), "stroom".into()]
@@ -104,6 +109,7 @@ fn companies(n: usize, rng: &mut Rng) -> Vec<Company> {
                 },
                 accounts: vec![format!("@{}", base.to_lowercase())],
                 domains: vec![format!("{}.example", base.to_lowercase())],
+                query: None,
             }
         })
         .collect()
@@ -118,7 +124,7 @@ fn texts(count: usize, companies: &[Company], rng: &mut Rng) -> Vec<String> {
             while s.len() < target {
                 if rng.next().is_multiple_of(60) {
                     let c = &companies[(rng.next() % companies.len() as u64) as usize];
-                    s.push_str(&c.terms[(rng.next() % 2) as usize]);
+                    s.push_str(&c.terms[(rng.next() % 3) as usize]);
                 } else {
                     s.push_str(rng.pick(words));
                 }
@@ -161,9 +167,25 @@ fn mb_per_s(bytes: usize, secs: f64) -> f64 {
     bytes as f64 / 1e6 / secs
 }
 
+/// Resident memory of this process in MB (Linux), for the memory figure.
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1e3)
+}
+
 fn main() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut per_doc_100 = None;
     for n in [100usize, 10_000] {
+        let rss_before = rss_mb();
         let cs = companies(n, &mut rng);
         let t0 = Instant::now();
         let analyzer = Analyzer::new(&cs);
@@ -187,6 +209,16 @@ fn main() {
             mentions += analyzer.analyze(d).is_some() as usize;
         }
         let full = t.elapsed().as_secs_f64();
+        let per_doc = full / docs.len() as f64;
+        let baseline = *per_doc_100.get_or_insert(per_doc);
+        println!(
+            "{n:>6} companies ({} terms): {:.1} µs per document, {:.2}x the 100-company case; process memory {:.0} MB ({:+.0} MB for this analyzer and its texts)",
+            cs.iter().map(|c| c.terms.len()).sum::<usize>(),
+            per_doc * 1e6,
+            per_doc / baseline,
+            rss_mb().unwrap_or(0.0),
+            rss_mb().unwrap_or(0.0) - rss_before.unwrap_or(0.0),
+        );
         println!(
             "{n:>6} companies: automaton {:.1} MB built in {:.0} ms; matching {:.0} MB/s; full analyze {:.1} MB/s ({:.0} docs/s, {} mentions, {} names) over {:.1} MB",
             analyzer.automaton_bytes() as f64 / 1e6,

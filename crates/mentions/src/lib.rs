@@ -14,6 +14,7 @@
 
 mod lang;
 mod matcher;
+mod query;
 mod sentiment;
 mod text;
 
@@ -46,6 +47,9 @@ const SCRATCH_KEEP_BYTES: usize = 4 << 20;
 /// Built once from the configured companies; cheap to share (&self, Send + Sync).
 pub struct Analyzer {
     matcher: Matcher,
+    /// Each company's parsed `query`, if it has one.
+    queries: Vec<Option<query::Query>>,
+    any_query: bool,
     companies: Vec<Tracked>,
     by_id: HashMap<String, u32>,
 }
@@ -130,7 +134,15 @@ impl Analyzer {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i as u32))
             .collect();
+        // The config was validated, so a query parses; one that does not
+        // (an unvalidated Company) filters nothing rather than everything.
+        let queries: Vec<Option<query::Query>> = companies
+            .iter()
+            .map(|c| c.query.as_deref().and_then(|q| query::parse(q).ok()))
+            .collect();
         Analyzer {
+            any_query: queries.iter().any(Option::is_some),
+            queries,
             matcher: Matcher::new(companies),
             companies: tracked,
             by_id,
@@ -168,6 +180,7 @@ impl Analyzer {
             s.norm.set_doc(title, body);
             self.matcher
                 .find(&s.norm, title, body, &mut s.matching, &mut s.accepted);
+            self.apply_queries(s);
             let mut ids: Vec<&str> = Vec::new();
             for h in &s.accepted {
                 let id = self.companies[h.company as usize].id.as_str();
@@ -177,6 +190,38 @@ impl Analyzer {
             }
             ids
         })
+    }
+
+    /// Drops the hits of companies whose `query` the document does not
+    /// satisfy. Hits come grouped by company, so each query runs once.
+    fn apply_queries(&self, s: &mut Scratch) {
+        if !self.any_query || s.accepted.is_empty() {
+            return;
+        }
+        let Scratch { norm, accepted, .. } = s;
+        // Only documents that hit a company with a query pay for this list.
+        let mut words_of: Vec<&str> = Vec::new();
+        let mut filled = false;
+        let mut last: Option<(u32, bool)> = None;
+        accepted.retain(|h| {
+            if let Some((c, keep)) = last
+                && c == h.company
+            {
+                return keep;
+            }
+            let keep = match &self.queries[h.company as usize] {
+                None => true,
+                Some(q) => {
+                    if !filled {
+                        query::words_of(&norm.text, &mut words_of);
+                        filled = true;
+                    }
+                    q.matches(&words_of)
+                }
+            };
+            last = Some((h.company, keep));
+            keep
+        });
     }
 
     fn analyze_in(
@@ -192,6 +237,7 @@ impl Analyzer {
             &mut s.matching,
             &mut s.accepted,
         );
+        self.apply_queries(s);
         let about = doc
             .about
             .as_deref()

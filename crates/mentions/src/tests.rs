@@ -15,6 +15,7 @@ fn company(id: &str, name: &str, terms: &[&str]) -> Company {
         exclude: Vec::new(),
         accounts: Vec::new(),
         domains: Vec::new(),
+        query: None,
     }
 }
 
@@ -603,4 +604,43 @@ fn analyzer_is_shareable_across_threads() {
         let (i, s) = h.join().unwrap();
         assert_eq!(s, if i % 2 == 0 { Positive } else { Negative });
     }
+}
+
+#[test]
+fn a_company_query_filters_its_matches() {
+    let mut golf = company("golf", "Golf Internet", &["Golf Internet", "Golf"]);
+    golf.query = Some("(storing OR wifi OR \"golf internet\") NOT golfbaan".into());
+    let mut meeuw = company("meeuw", "Meeuw Air", &["Meeuw Air", "Meeuw"]);
+    meeuw.query = Some("meeuw NEAR/3 (vlucht)".into()); // groups are not allowed: ignored
+    let mut rail = company("rail", "SnelSpoor", &["SnelSpoor"]);
+    rail.query = Some("\"trein vertraging\"~2 OR snelspoor NEAR/2 storing".into());
+    let a = Analyzer::new(&[golf, meeuw, rail]);
+    assert_eq!(found(&a, "Golf heeft weer een storing."), ["golf"]);
+    assert!(found(&a, "Golf op de golfbaan, geen storing.").is_empty());
+    assert!(found(&a, "Golf is een mooie sport.").is_empty());
+    assert_eq!(found(&a, "Overgestapt naar Golf Internet."), ["golf"]);
+    // An unparsable query (config not validated) filters nothing.
+    assert_eq!(found(&a, "Meeuw op het strand"), ["meeuw"]);
+    // Proximity: near enough, or too far apart.
+    assert_eq!(found(&a, "SnelSpoor: weer storing"), ["rail"]);
+    assert!(
+        found(
+            &a,
+            "SnelSpoor rijdt. Verder hoorde ik dat er ergens een storing was."
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        found(&a, "SnelSpoor: de trein had flinke vertraging"),
+        ["rail"]
+    );
+    // The filter applies to the other companies of a document independently.
+    assert_eq!(
+        found(&a, "Golf wifi ligt eruit en SnelSpoor rijdt gewoon"),
+        ["golf"]
+    );
+    assert_eq!(
+        a.companies_in("", "SnelSpoor storing, Golf wifi"),
+        ["golf", "rail"]
+    );
 }
