@@ -102,6 +102,14 @@ pub struct Metrics {
     /// Mean review rating (1-5) where reviews exist.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
+    /// Earned mentions published in the last hour of the window (for
+    /// `volume.spike`).
+    #[serde(default)]
+    pub last_hour: u64,
+    /// Earned mentions per hour over the rest of the window: the baseline
+    /// the last hour is compared with.
+    #[serde(default)]
+    pub hourly_baseline: f64,
 }
 
 /// Mentions and sentiment of one company on one day.
@@ -188,7 +196,24 @@ pub fn rank_with(
     generated_at: DateTime<Utc>,
 ) -> Ranking {
     let a = Analysis::new(model, companies, current, previous);
-    let mut entries: Vec<Entry> = (0..companies.len()).map(|i| a.entry(i)).collect();
+    let hour_start = window.to - chrono::Duration::hours(1);
+    let other_hours = ((window.to - window.from).num_seconds() as f64 / 3600.0 - 1.0).max(1.0);
+    let mut entries: Vec<Entry> = (0..companies.len())
+        .map(|i| {
+            let mut e = a.entry(i);
+            let last_hour = a.cur_tallies[i]
+                .earned
+                .iter()
+                .filter(|(m, _)| m.doc.published >= hour_start && m.doc.published < window.to)
+                .count() as u64;
+            e.metrics.last_hour = last_hour;
+            e.metrics.hourly_baseline = model::round(
+                e.metrics.mentions.saturating_sub(last_hour) as f64 / other_hours,
+                3,
+            );
+            e
+        })
+        .collect();
     entries.sort_by_key(|e| e.rank);
     Ranking {
         generated_at,

@@ -147,6 +147,9 @@ impl<'a> Tally<'a> {
             authors: self.authors.len() as u64,
             owned: self.owned,
             rating: (self.ratings > 0).then(|| round(self.rating_sum / self.ratings as f64, 2)),
+            // Filled in by `rank_with`, which knows the window's end.
+            last_hour: 0,
+            hourly_baseline: 0.0,
         }
     }
 

@@ -678,3 +678,25 @@ fn more_complaints_never_raise_a_company() {
     }
     assert_eq!(last_rank, 3, "a company drowning in complaints ends last");
 }
+
+#[test]
+fn the_last_hour_is_counted_against_the_hourly_baseline() {
+    let w = window();
+    let last_hour = Window::ending_at(w.to, Duration::hours(1));
+    let rest = Window {
+        from: w.from,
+        to: last_hour.from,
+    };
+    let mut s = Stream::new();
+    // 167 mentions over the other 167 hours: one an hour; then 30 in the last hour.
+    s.simple(rest, "a", Neutral, 167)
+        .simple(last_hour, "a", Negative, 30)
+        .simple(w, "b", Positive, 20);
+    let r = rank(&companies(&["a", "b"]), &s.sorted(), &[], w, now());
+    let a = &r.entry("a").unwrap().metrics;
+    assert_eq!(a.last_hour, 30);
+    assert_eq!(a.hourly_baseline, 1.0);
+    let b = &r.entry("b").unwrap().metrics;
+    assert!(b.last_hour <= 1, "{b:?}");
+    assert!((b.hourly_baseline - 20.0 / 167.0).abs() < 0.01, "{b:?}");
+}
