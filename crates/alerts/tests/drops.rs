@@ -15,6 +15,10 @@ fn setup(webhooks: &str) -> (tempfile::TempDir, Arc<Store>, Alerts) {
     (dir, store, alerts)
 }
 
+/// These tests re-rank minutes apart; the default cool-down (12 h) would
+/// hold every second alert back.
+const SHORT_COOLDOWN: &str = "cooldown = \"1m\"";
+
 fn outbox_len(store: &Store) -> usize {
     store
         .range::<serde_json::Value>(Table::Outbox, None, None)
@@ -24,7 +28,7 @@ fn outbox_len(store: &Store) -> usize {
 
 #[test]
 fn fires_once_per_drop_and_again_after_recovering() {
-    let (_dir, store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 3, ""));
+    let (_dir, store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 3, SHORT_COOLDOWN));
     let t0 = Utc::now();
     let at = |m: i64| t0 + Duration::minutes(m);
 
@@ -79,15 +83,18 @@ fn fires_once_per_drop_and_again_after_recovering() {
             .is_empty()
     );
 
-    // a climbs back to the top, then falls again: a second event.
-    assert!(
-        alerts
-            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(25)), true)
-            .unwrap()
-            .is_empty()
-    );
+    // a climbs back to the top and settles there, then falls again: a
+    // second event.
+    for m in 0..30 {
+        assert!(
+            alerts
+                .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(25 + m)), true)
+                .unwrap()
+                .is_empty()
+        );
+    }
     let again = alerts
-        .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(30)), true)
+        .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(60)), true)
         .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(
@@ -103,7 +110,7 @@ fn fires_once_per_drop_and_again_after_recovering() {
 
 #[test]
 fn a_slow_slide_fires_once_per_min_places_lost() {
-    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
+    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, SHORT_COOLDOWN));
     let t0 = Utc::now();
     let steps: [&[&str]; 5] = [
         &["a", "b", "c", "d", "e"],
@@ -190,8 +197,8 @@ fn a_company_without_mentions_in_the_window_raises_nothing() {
 #[test]
 fn each_webhook_has_its_own_threshold_and_baseline() {
     let hooks = [
-        webhook("http://127.0.0.1:9/two", 2, ""),
-        webhook("http://127.0.0.1:9/four", 4, ""),
+        webhook("http://127.0.0.1:9/two", 2, SHORT_COOLDOWN),
+        webhook("http://127.0.0.1:9/four", 4, SHORT_COOLDOWN),
     ]
     .concat();
     let (_dir, store, alerts) = setup(&hooks);
@@ -256,4 +263,27 @@ fn baselines_and_the_outbox_survive_a_restart() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn within_the_cool_down_a_second_drop_waits() {
+    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
+    let t0 = Utc::now();
+    let at = |h: i64| t0 + Duration::hours(h);
+    alerts
+        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(0)), true)
+        .unwrap();
+    let fired = |order: &[&str], h: i64| {
+        alerts
+            .observe(&ranking(order, &[], at(h)), true)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(fired(&["b", "c", "a", "d", "e"], 1), 1);
+    // Two more places an hour later: within the 12 h cool-down, quiet.
+    assert_eq!(fired(&["b", "c", "d", "e", "a"], 2), 0);
+    assert_eq!(fired(&["b", "c", "d", "e", "a"], 6), 0);
+    // Still down there when the cool-down is over: told once.
+    assert_eq!(fired(&["b", "c", "d", "e", "a"], 14), 1);
+    assert_eq!(fired(&["b", "c", "d", "e", "a"], 30), 0);
 }
