@@ -351,6 +351,28 @@ async fn rerank_loop(
             let all_polled = ingest::all_sources_polled(&store, &config)?;
             let armed = was_polled && all_polled;
             let ranking = ingest::rerank(&monitor, &config, &alerts2, armed)?;
+            // source.failing: judged from each source's health record.
+            let health = config
+                .sources
+                .iter()
+                .map(|s| {
+                    let r = ingest::load_record(&store, &s.id)?;
+                    Ok(repmon_alerts::SourceHealth {
+                        id: s.id.clone(),
+                        name: s.display_name().to_string(),
+                        url: s.url.clone(),
+                        consecutive_failures: r.health.consecutive_failures,
+                        last_success: r.health.last_success,
+                        last_error: r.health.last_error,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            for e in alerts2
+                .observe_sources(&health, Utc::now())
+                .context("cannot queue source alerts")?
+            {
+                tracing::info!(event = %e.kind, id = %e.id, "alert queued");
+            }
             anyhow::Ok((ranking, all_polled, armed))
         })
         .await;
