@@ -84,6 +84,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/mentions", get(mentions))
         .route("/v1/companies/{id}", get(company))
         .route("/v1/sources", get(sources))
+        .route("/v1/webhooks/deliveries", get(webhook_deliveries))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         // `layer`, not `route_layer`: unknown paths are behind the token too,
         // so the API's shape is not probeable without one.
@@ -356,6 +357,35 @@ pub(crate) fn source_statuses(state: &AppState) -> Vec<SourceStatus> {
             .map(|h| row(h.source.clone(), h.source.clone(), None, h)),
     );
     rows
+}
+
+#[derive(Deserialize)]
+struct DeliveryParams {
+    limit: Option<String>,
+}
+
+/// `GET /api/v1/webhooks/deliveries?limit=50`: the newest webhook
+/// deliveries (at most 500 are kept), each with its event type, subject,
+/// status (`pending`, `retrying`, `delivered`, `gave_up`, `dropped`),
+/// attempts and last answer.
+async fn webhook_deliveries(
+    State(state): State<AppState>,
+    q: Result<Query<DeliveryParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = query(q)?;
+    let limit = match params::given(&p.limit) {
+        None => 50,
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to 500, not {s:?}")))?,
+    };
+    let store = state.store.clone();
+    let deliveries = blocking(move || repmon_alerts::deliveries(&store, limit))
+        .await
+        .map_err(ApiError::Internal)??;
+    Ok(axum::Json(serde_json::json!({ "deliveries": deliveries })).into_response())
 }
 
 async fn sources(State(state): State<AppState>) -> Response {

@@ -822,3 +822,78 @@ async fn stored_source_health_is_shown_after_a_restart() {
     );
     assert!(page.contains("never (retired)"));
 }
+
+/// A table of two companies, `first` ahead of the other.
+fn two_company_table(first: &str, at: DateTime<Utc>) -> repmon_monitor::Ranking {
+    let entry = |id: &str, rank: u32| repmon_monitor::Entry {
+        rank,
+        previous_rank: None,
+        company: repmon_monitor::CompanyRef {
+            id: id.into(),
+            name: id.into(),
+        },
+        score: if rank == 1 { 70.0 } else { 40.0 },
+        score_change: None,
+        metrics: repmon_monitor::Metrics {
+            mentions: 20,
+            ..Default::default()
+        },
+        reasons: vec![],
+    };
+    let second = if first == "zon" { "golf" } else { "zon" };
+    repmon_monitor::Ranking {
+        generated_at: at,
+        window: repmon_monitor::Window::ending_at(at, Duration::days(7)),
+        entries: vec![entry(first, 1), entry(second, 2)],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_deliveries_are_listed_with_their_outcome() {
+    let server = start(&[]).await;
+    // A webhook nobody listens on (port 9, discard): every attempt fails.
+    let hooks = Config::from_toml_with_env(
+        std::path::Path::new("hooks.toml"),
+        "[[webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nmin_places = 1\n",
+        &[],
+    )
+    .unwrap();
+    let alerts = repmon_alerts::Alerts::new(server.state.store.clone(), &hooks);
+    let t0 = Utc::now();
+    alerts.observe(&two_company_table("zon", t0), true).unwrap();
+    let events = alerts
+        .observe(&two_company_table("golf", t0 + Duration::minutes(5)), true)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+
+    let (status, body) = server.json("/api/v1/webhooks/deliveries").await;
+    assert_eq!(status, 200, "{body}");
+    let list = body["deliveries"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{body}");
+    assert_eq!(list[0]["status"], "pending");
+    assert_eq!(list[0]["type"], "rank.dropped");
+    assert_eq!(list[0]["subject"], "zon");
+    assert!(list[0]["id"].as_str().unwrap().starts_with("msg_"));
+
+    alerts.deliver_due().await;
+    let (_, body) = server.json("/api/v1/webhooks/deliveries?limit=5").await;
+    let d = &body["deliveries"][0];
+    assert_eq!(d["status"], "retrying", "{body}");
+    assert_eq!(d["attempts"], 1);
+    assert!(
+        d["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("request failed"),
+        "{d}"
+    );
+    assert!(d["next_attempt_at"].is_string(), "{d}");
+
+    for bad in ["limit=0", "limit=501", "limit=lots"] {
+        let (status, body) = server
+            .json(&format!("/api/v1/webhooks/deliveries?{bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["error"].as_str().unwrap().contains("limit"), "{body}");
+    }
+}
