@@ -174,4 +174,52 @@ async fn one_shot_commands() {
         (6, 6, 0, "ok".into()),
         "{stdout}"
     );
+
+    // A site's address instead of a file: its page names the feed to add.
+    let (code, stdout, stderr) = run(&["sources", "import", &format!("{web}/site")]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("imported 1 feed into"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("also advertised: {web}/blog/feed.xml")),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains(&format!(
+            "id = \"forum-reacties\"\nname = \"Forum & Reacties\"\nkind = \"feed\"\nurl = \"{web}/forum/atom.xml?via=site\""
+        )),
+        "{text}"
+    );
+    // A page that names no feed adds nothing and says why.
+    let (code, _, stderr) = run(&["sources", "import", &format!("{web}/board/t1")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("names no feed"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+
+    // Export: the feed sources as OPML, which import reads back.
+    let (code, opml_out, stderr) = run(&["sources", "export"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(opml_out.starts_with("<?xml"), "{opml_out}");
+    for url in [
+        format!("{web}/blog/feed.xml"),
+        format!("{web}/forum/atom.xml?via=site"),
+    ] {
+        let escaped = url.replace('&', "&amp;");
+        assert!(
+            opml_out.contains(&format!("xmlUrl=\"{escaped}\"")),
+            "{opml_out}"
+        );
+    }
+    assert!(
+        stderr.contains("not exported (OPML lists feeds only): ") && stderr.contains("board"),
+        "{stderr}"
+    );
+    let exported = tmp.path().join("exported.opml");
+    std::fs::write(&exported, &opml_out).unwrap();
+    let (code, stdout, _) = run(&["sources", "import", exported.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("imported 0 feeds"),
+        "all already present: {stdout}"
+    );
 }

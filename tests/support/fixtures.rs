@@ -398,6 +398,18 @@ pub async fn serve(f: Arc<Fixtures>) -> String {
             }),
         )
         .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        // A site's home page that names its feeds, for `sources import URL`.
+        .route(
+            "/site",
+            get(|| async {
+                axum::response::Html(
+                    "<!DOCTYPE html><html><head><title>Forum</title>\
+                     <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Forum &amp; Reacties\" href=\"/forum/atom.xml?via=site\">\
+                     <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/blog/feed.xml\">\
+                     </head><body>Welkom</body></html>",
+                )
+            }),
+        )
         .route(
             "/api/v1/timelines/tag/{tag}",
             get(

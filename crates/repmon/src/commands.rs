@@ -602,6 +602,28 @@ fn print_health(h: &SourceHealthRecord, source: &repmon_config::Source) {
     }
 }
 
+/// `repmon sources import FROM`: an OPML file's feeds, or the feed a site's
+/// page names (`<link rel="alternate">`) when FROM is an http(s) URL.
+pub async fn import_sources(config_path: &Path, config: &Config, from: &str) -> Outcome {
+    let is_url =
+        (from.starts_with("http://") || from.starts_with("https://")) && !Path::new(from).exists();
+    if !is_url {
+        return import_opml(config_path, Path::new(from));
+    }
+    let url = url::Url::parse(from)
+        .map_err(|e| Failure::Usage(format!("{from}: not a usable URL: {e}")))?;
+    let fetcher = fetcher(config)?;
+    let found = repmon_sources::discover_feeds(&fetcher, &url)
+        .await
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!("no feed to import: {e}")))?;
+    // The first feed a page names is its main one (comment and category
+    // feeds follow); the others are listed for the user to add by hand.
+    for other in found.iter().skip(1) {
+        println!("also advertised: {}", clean(&other.url));
+    }
+    append_feeds(config_path, &found[..1], "feed")
+}
+
 /// `repmon sources import FILE.opml`: appends the OPML's feeds to the config
 /// file as `[[sources]]`, skipping URLs already there; comments and layout of
 /// the existing file are kept.
@@ -610,6 +632,12 @@ pub fn import_opml(config_path: &Path, opml: &Path) -> Outcome {
         .map_err(|e| Failure::Usage(format!("{}: cannot read: {e}", opml.display())))?;
     let feeds = repmon_sources::parse_opml(&text)
         .map_err(|e| Failure::Usage(format!("{}: {e}", opml.display())))?;
+    append_feeds(config_path, &feeds, "feeds")
+}
+
+/// Appends `feeds` to the config file as `[[sources]]` of kind `feed`,
+/// skipping URLs already there, and says how many it added.
+fn append_feeds(config_path: &Path, feeds: &[repmon_sources::OpmlFeed], noun: &str) -> Outcome {
     let config = Config::load(config_path)?;
     let mut ids: std::collections::HashSet<String> =
         config.sources.iter().map(|s| s.id.clone()).collect();
@@ -617,7 +645,7 @@ pub fn import_opml(config_path: &Path, opml: &Path) -> Outcome {
         config.sources.iter().map(|s| s.url.as_str()).collect();
     let mut added = String::new();
     let (mut count, mut skipped) = (0, 0);
-    for feed in &feeds {
+    for feed in feeds {
         if urls.contains(feed.url.as_str()) || url::Url::parse(&feed.url).is_err() {
             skipped += 1;
             continue;
@@ -660,9 +688,38 @@ pub fn import_opml(config_path: &Path, opml: &Path) -> Outcome {
         })?;
     }
     println!(
-        "imported {count} feeds into {} ({skipped} skipped: already present or not a URL)",
+        "imported {count} {noun} into {} ({skipped} skipped: already present or not a URL)",
         config_path.display()
     );
+    Ok(())
+}
+
+/// `repmon sources export`: the config's feed sources as OPML on stdout;
+/// the other kinds have no place in OPML and are named on stderr.
+pub fn export_opml(config: &Config) -> Outcome {
+    let feeds: Vec<repmon_sources::OpmlFeed> = config
+        .sources
+        .iter()
+        .filter(|s| s.kind == repmon_model::SourceKind::Feed)
+        .map(|s| repmon_sources::OpmlFeed {
+            title: Some(s.display_name().to_string()),
+            url: s.url.clone(),
+            html_url: None,
+        })
+        .collect();
+    print!("{}", repmon_sources::write_opml("repmon sources", &feeds));
+    let others: Vec<&str> = config
+        .sources
+        .iter()
+        .filter(|s| s.kind != repmon_model::SourceKind::Feed)
+        .map(|s| s.id.as_str())
+        .collect();
+    if !others.is_empty() {
+        eprintln!(
+            "not exported (OPML lists feeds only): {}",
+            others.join(", ")
+        );
+    }
     Ok(())
 }
 

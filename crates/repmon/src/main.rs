@@ -106,8 +106,15 @@ enum DigestAction {
 
 #[derive(Subcommand)]
 enum SourcesAction {
-    /// Add the feeds of an OPML file as sources (appended to the config file).
-    Import { file: PathBuf },
+    /// Add feeds as sources (appended to the config file): the feeds of an
+    /// OPML file, or, given a site's URL, the feed its page names with
+    /// <link rel="alternate"> (a feed's own URL is added as it is).
+    Import {
+        /// FILE.opml, or an http(s) URL.
+        from: String,
+    },
+    /// Write the config's feed sources to stdout as OPML.
+    Export,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -234,7 +241,10 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Check => commands::check(config).await,
         Command::Rematch => rematch::rematch(config).await,
         Command::Sources {
-            action: SourcesAction::Import { file },
-        } => commands::import_opml(&path, &file),
+            action: SourcesAction::Import { from },
+        } => commands::import_sources(&path, &config, &from).await,
+        Command::Sources {
+            action: SourcesAction::Export,
+        } => commands::export_opml(&config),
     }
 }

@@ -1,4 +1,5 @@
-//! Feed lists exported by feed readers (OPML), for `repmon sources import`.
+//! Feed lists exported by feed readers (OPML), for `repmon sources import`
+//! and `repmon sources export`.
 
 use crate::error::{SourceError, one_line};
 use quick_xml::events::{BytesStart, Event};
@@ -105,9 +106,55 @@ fn outline(e: &BytesStart<'_>) -> Result<Option<OpmlFeed>, SourceError> {
     }))
 }
 
+/// Writes feeds as an OPML 2.0 document that feed readers (and
+/// [`parse_opml`]) read back: one `<outline type="rss">` per feed.
+pub fn write_opml(title: &str, feeds: &[OpmlFeed]) -> String {
+    let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
+    let mut out = String::with_capacity(256 + feeds.len() * 160);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
+    out.push_str(&format!(
+        "  <head><title>{}</title></head>\n  <body>\n",
+        esc(title)
+    ));
+    for feed in feeds {
+        let name = esc(feed.title.as_deref().unwrap_or(&feed.url));
+        out.push_str(&format!(
+            "    <outline type=\"rss\" text=\"{name}\" title=\"{name}\" xmlUrl=\"{}\"",
+            esc(&feed.url)
+        ));
+        if let Some(site) = &feed.html_url {
+            out.push_str(&format!(" htmlUrl=\"{}\"", esc(site)));
+        }
+        out.push_str("/>\n");
+    }
+    out.push_str("  </body>\n</opml>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_opml_reads_back() {
+        let feeds = vec![
+            OpmlFeed {
+                title: Some("Nieuws & \"Meer\" <nl>".into()),
+                url: "https://nieuws.example/feed?a=1&b=2".into(),
+                html_url: Some("https://nieuws.example/".into()),
+            },
+            OpmlFeed {
+                title: None,
+                url: "https://blog.example/rss".into(),
+                html_url: None,
+            },
+        ];
+        let text = write_opml("repmon <sources>", &feeds);
+        let back = parse_opml(&text).unwrap();
+        assert_eq!(back[0], feeds[0]);
+        assert_eq!(back[1].url, feeds[1].url);
+        assert_eq!(back[1].title.as_deref(), Some("https://blog.example/rss"));
+    }
 
     #[test]
     fn reads_nested_outlines() {

@@ -154,6 +154,22 @@ async fn fixture_server() -> String {
         )
         .route("/gone", get(|| async { (StatusCode::GONE, "gone") }))
         .route(
+            "/site",
+            get(|| async {
+                axum::response::Html(
+                    r#"<!DOCTYPE html><html><head><title>Energieblog</title>
+<link rel="alternate" type="application/rss+xml" title="Energieblog &raquo; Feed" href="/rss.xml">
+<link rel="alternate" type="application/rss+xml" title="Energieblog &raquo; Reacties" href="/comments/feed/">
+<link rel="alternate" type="text/html" hreflang="en" href="/en/">
+</head><body>Welkom</body></html>"#,
+                )
+            }),
+        )
+        .route(
+            "/plain",
+            get(|| async { axum::response::Html("<html><head><title>x</title></head><body>geen feed</body></html>") }),
+        )
+        .route(
             "/busy",
             get(|| async {
                 (
@@ -721,4 +737,46 @@ fn comments_are_kept_as_replies_in_their_thread() {
         (docs[2].thread.as_ref(), docs[2].in_reply_to.as_ref()),
         (None, None)
     );
+}
+
+#[tokio::test]
+async fn feeds_are_discovered_from_a_site_address() {
+    let base = fixture_server().await;
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let at = |p: &str| url::Url::parse(&format!("{base}{p}")).unwrap();
+
+    let found = repmon_sources::discover_feeds(&fetcher, &at("/site"))
+        .await
+        .unwrap();
+    let urls: Vec<&str> = found.iter().map(|f| f.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [format!("{base}/rss.xml"), format!("{base}/comments/feed/")]
+    );
+    assert_eq!(found[0].title.as_deref(), Some("Energieblog » Feed"));
+    assert_eq!(
+        found[0].html_url.as_deref(),
+        Some(format!("{base}/site").as_str())
+    );
+
+    // A feed's own address is kept as it is.
+    let found = repmon_sources::discover_feeds(&fetcher, &at("/atom.xml"))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].url, format!("{base}/atom.xml"));
+
+    let err = repmon_sources::discover_feeds(&fetcher, &at("/plain"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{base}/plain: not a feed: a web page that names no feed"
+        )),
+        "{err}"
+    );
+    let err = repmon_sources::discover_feeds(&fetcher, &at("/truncated.xml"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot be read"), "{err}");
 }

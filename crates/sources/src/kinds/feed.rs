@@ -288,15 +288,89 @@ fn xml_root(text: &str) -> Option<&str> {
 
 /// The first `<link rel="alternate">` feed a web page points to.
 fn advertised_feed(page: &str, base: &Url) -> Option<Url> {
-    crate::text::check_nesting(page).ok()?;
+    advertised_feeds(page, base)
+        .into_iter()
+        .next()
+        .map(|(u, _)| u)
+}
+
+/// Every feed a web page points to with `<link rel="alternate">` (RSS, Atom
+/// or JSON Feed), in page order, each with the link's title if it has one.
+pub fn advertised_feeds(page: &str, base: &Url) -> Vec<(Url, Option<String>)> {
+    if crate::text::check_nesting(page).is_err() {
+        return Vec::new();
+    }
     let html = scraper::Html::parse_document(page);
-    let sel = scraper::Selector::parse("link[rel~=alternate][href]").ok()?;
-    html.select(&sel)
-        .filter(|l| {
-            let t = l.attr("type").unwrap_or("").to_ascii_lowercase();
-            t.contains("rss") || t.contains("atom") || t.contains("feed+json")
+    let Ok(sel) = scraper::Selector::parse("link[rel~=alternate][href]") else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Url, Option<String>)> = Vec::new();
+    for link in html.select(&sel) {
+        let t = link.attr("type").unwrap_or("").to_ascii_lowercase();
+        if !(t.contains("rss") || t.contains("atom") || t.contains("feed+json")) {
+            continue;
+        }
+        let Some(url) = link.attr("href").and_then(|h| resolve(base, h)) else {
+            continue;
+        };
+        if out.iter().any(|(u, _)| *u == url) {
+            continue;
+        }
+        let title = link
+            .attr("title")
+            .map(html_to_text)
+            .filter(|t| !t.is_empty());
+        out.push((url, title));
+    }
+    out
+}
+
+/// What `repmon sources import` adds for a site's address: the URL itself
+/// when it is a feed, else the feeds its page advertises. A page naming no
+/// feed is [`SourceError::NotAFeed`], saying so.
+pub async fn discover_feeds(
+    fetcher: &Fetcher,
+    url: &Url,
+) -> Result<Vec<crate::OpmlFeed>, SourceError> {
+    let fetched = fetcher.get(url, ACCEPT_FEED, None).await?;
+    let text = decode(&fetched.body, fetched.content_type.as_deref(), Markup::Xml);
+    if !looks_like_html(&text, fetched.content_type.as_deref()) {
+        // A feed (or something broken, which parse_feed explains).
+        let probe: Source = serde_json::from_value(serde_json::json!({
+            "id": "discover", "kind": "feed", "url": url.as_str()
+        }))
+        .map_err(|e| SourceError::BadUrl {
+            url: url.to_string(),
+            cause: one_line(e),
+        })?;
+        parse_feed(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            &fetched.url,
+            &probe,
+            Utc::now(),
+        )?;
+        return Ok(vec![crate::OpmlFeed {
+            title: None,
+            url: fetched.url.to_string(),
+            html_url: None,
+        }]);
+    }
+    let feeds = advertised_feeds(&text, &fetched.url);
+    if feeds.is_empty() {
+        return Err(SourceError::NotAFeed {
+            url: fetched.url.to_string(),
+            reason: "a web page that names no feed (no <link rel=\"alternate\"> to RSS, Atom or JSON Feed)".into(),
+        });
+    }
+    Ok(feeds
+        .into_iter()
+        .map(|(u, title)| crate::OpmlFeed {
+            title,
+            url: u.to_string(),
+            html_url: Some(fetched.url.to_string()),
         })
-        .find_map(|l| resolve(base, l.attr("href")?))
+        .collect())
 }
 
 /// The article a comment is on, when its permalink says it is a comment
