@@ -552,6 +552,9 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     // before it, flipped instead if nothing follows within reach.
     let mut neg_left = 0u8;
     let mut neg_back = 0.0f32;
+    // The word right before the negation carried sentiment of its own
+    // ("werkt niet goed"): the negation is about the whole verb phrase.
+    let mut neg_verb = false;
     let mut since_sentiment = u8::MAX;
     let mut last_added = 0.0f32;
     let mut boost = 1.0f32;
@@ -589,6 +592,11 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                         t.hits -= 1;
                     }
                     if lex.is_negation(prev) {
+                        // "werkt niet goed": as for a negated word below.
+                        if neg_verb && neg_back != 0.0 {
+                            t.sum -= neg_back;
+                            t.hits -= 1;
+                        }
                         neg_left = 0;
                         neg_back = 0.0;
                     }
@@ -611,6 +619,13 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                         last_added = v;
                         since_sentiment = 0;
                     }
+                    // A phrase ending in a negation ("werkt niet") still
+                    // negates what follows: "werkt niet goed" is no praise.
+                    if entry.is_some_and(|e| e.negation) {
+                        neg_left = NEGATION_REACH;
+                        neg_back = 0.0;
+                        neg_verb = false;
+                    }
                     prev = w;
                     prev_added = v;
                     prev_opens = entry.is_some_and(|e| e.opens_phrase);
@@ -630,6 +645,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     } else {
                         0.0
                     };
+                    neg_verb = neg_back > 0.0 && since_sentiment == 0;
                     prev = w;
                     prev_added = 0.0;
                     prev_negated = false;
@@ -661,6 +677,11 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     }
                     if neg_left > 0 {
                         v *= NEGATION_FLIP;
+                        // "werkt niet goed" does not work: "werkt" no longer praises.
+                        if neg_verb && neg_back != 0.0 {
+                            t.sum -= neg_back;
+                            t.hits -= 1;
+                        }
                         neg_left = 0;
                         neg_back = 0.0;
                         prev_negated = true;

@@ -297,6 +297,16 @@ fn negation_stops_at_the_sentence_end_and_zonder_only_looks_ahead() {
         label_of(&a, "The Telly app crashed. Never again.", "telly"),
         Negative
     );
+    // A negated verb phrase: the verb's own praise goes with it.
+    assert_eq!(
+        label_of(&a, "De app van Telly werkt niet goed.", "telly"),
+        Negative
+    );
+    assert_eq!(
+        label_of(&a, "De app van Telly werkt niet.", "telly"),
+        Negative
+    );
+    assert_eq!(label_of(&a, "Telly: goed en niet duur.", "telly"), Positive);
 }
 
 #[test]
