@@ -348,3 +348,96 @@ fn the_documented_status_example() {
     );
     assert_eq!(doc.published.to_rfc3339(), "2019-12-08T03:48:33.901+00:00");
 }
+
+/// Every status in the Mastodon documentation's examples (entities and API
+/// answers; the abbreviated ones with their `// ...` lines and the commas
+/// they leave dropped) reads as a document with a permalink and plain text.
+#[test]
+fn every_documented_status_payload() {
+    let dir = std::path::Path::new("/work/shared/data/sources/mastodon/docs-examples");
+    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
+        eprintln!("skipped: {} is not here", dir.display());
+        return;
+    };
+    let api = url::Url::parse("https://mastodon.example/api/v1/timelines/tag/x").unwrap();
+    let src = mastodon_source("https://mastodon.example", &["x"], &[]);
+    let is_status = |v: &serde_json::Value| {
+        ["id", "content", "account", "created_at"]
+            .iter()
+            .all(|k| v.get(k).is_some())
+    };
+    let (mut files, mut statuses, mut replies) = (0, 0, 0);
+    for line in manifest.lines().skip(1) {
+        let name = line.split('\t').next().unwrap_or("");
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        let cleaned: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let cleaned = without_trailing_commas(&cleaned);
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&cleaned) else {
+            continue;
+        };
+        let found: Vec<serde_json::Value> = match value {
+            serde_json::Value::Array(items) => items.into_iter().filter(|v| is_status(v)).collect(),
+            v if is_status(&v) => vec![v],
+            _ => continue,
+        };
+        if found.is_empty() {
+            continue;
+        }
+        files += 1;
+        for v in found {
+            let status: repmon_sources::kinds::mastodon::Status = serde_json::from_value(v)
+                .unwrap_or_else(|e| panic!("{name}: a documented status does not read: {e}"));
+            let doc = repmon_sources::kinds::mastodon::status_document(
+                status,
+                &api,
+                &src,
+                chrono::Utc::now(),
+            );
+            assert!(doc.url.starts_with("https://"), "{name}: {}", doc.url);
+            assert!(!doc.body.contains('<'), "{name}: markup left: {}", doc.body);
+            assert_eq!(doc.kind, SourceKind::Mastodon);
+            statuses += 1;
+            replies += usize::from(doc.in_reply_to.is_some());
+        }
+    }
+    eprintln!("mastodon samples: {statuses} statuses ({replies} replies) in {files} files read");
+    assert!(statuses >= 7, "only {statuses} documented statuses found");
+}
+
+/// `,` before a closing `]` or `}` dropped (outside strings), as the
+/// documentation's elisions leave them.
+fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        if c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if matches!(next, Some(']') | Some('}')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
