@@ -197,18 +197,28 @@ fn main() {
         for d in docs.iter().take(200) {
             found += analyzer.companies_in("", d).len();
         }
-        let t = Instant::now();
-        for d in &docs {
-            found += analyzer.companies_in("", d).len();
-        }
-        let matching = t.elapsed().as_secs_f64();
-        let prepared: Vec<Document> = docs.iter().map(|d| doc(d)).collect();
-        let t = Instant::now();
+        // Best of five rounds: on a shared machine the fastest round is
+        // the one least disturbed by other work.
+        std::hint::black_box(found);
+        found = 0;
+        let mut matching = f64::MAX;
+        let mut full = f64::MAX;
         let mut mentions = 0usize;
-        for d in prepared {
-            mentions += analyzer.analyze(d).is_some() as usize;
+        for _ in 0..5 {
+            let t = Instant::now();
+            for d in &docs {
+                found += analyzer.companies_in("", d).len();
+            }
+            matching = matching.min(t.elapsed().as_secs_f64());
+            let prepared: Vec<Document> = docs.iter().map(|d| doc(d)).collect();
+            let t = Instant::now();
+            mentions = 0;
+            for d in prepared {
+                mentions += analyzer.analyze(d).is_some() as usize;
+            }
+            full = full.min(t.elapsed().as_secs_f64());
         }
-        let full = t.elapsed().as_secs_f64();
+        found /= 5;
         let per_doc = full / docs.len() as f64;
         let baseline = *per_doc_100.get_or_insert(per_doc);
         println!(
