@@ -355,7 +355,18 @@ impl Fetcher {
             etag: header_text(&headers, header::ETAG),
             last_modified: header_text(&headers, header::LAST_MODIFIED),
         };
-        if status == StatusCode::NOT_MODIFIED {
+        // Some servers ignore conditional requests and answer 200 with the
+        // very validator we sent: nothing changed, so the body is not read.
+        let unchanged = status.is_success()
+            && validators.is_some_and(|sent| match (&sent.etag, &new_validators.etag) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => sent
+                    .last_modified
+                    .as_ref()
+                    .is_some_and(|lm| new_validators.last_modified.as_ref() == Some(lm)),
+                _ => false,
+            });
+        if status == StatusCode::NOT_MODIFIED || unchanged {
             // A 304 may repeat some validators or none; keep what it does not repeat.
             let sent = validators.cloned().unwrap_or_default();
             let validators = Validators {

@@ -780,3 +780,39 @@ async fn feeds_are_discovered_from_a_site_address() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot be read"), "{err}");
 }
+
+/// A server that ignores conditional requests but sends the same ETag: the
+/// answer counts as not modified and nothing comes again.
+#[tokio::test]
+async fn a_200_with_the_same_validator_is_not_modified() {
+    let etag = Arc::new(Mutex::new("\"v1\"".to_string()));
+    let current = etag.clone();
+    let app = Router::new().route(
+        "/feed",
+        get(move || {
+            let tag = current.lock().unwrap().clone();
+            async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+                        (header::ETAG, tag),
+                    ],
+                    RSS,
+                )
+            }
+        }),
+    );
+    let base = serve(app).await;
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let source = feed_source("deaf", &format!("{base}/feed"));
+    let first = poll(&fetcher, &source, &SourceState::default())
+        .await
+        .unwrap();
+    assert_eq!((first.documents.len(), first.not_modified), (2, 0));
+    let second = poll(&fetcher, &source, &first.state).await.unwrap();
+    assert_eq!((second.documents.len(), second.not_modified), (0, 1));
+    // A new validator means new content: read in full again.
+    *etag.lock().unwrap() = "\"v2\"".into();
+    let third = poll(&fetcher, &source, &second.state).await.unwrap();
+    assert_eq!((third.documents.len(), third.not_modified), (2, 0));
+}
