@@ -186,6 +186,40 @@ pub struct Ranking {
     /// Re-rank at least this often (and after every poll round that added mentions).
     #[serde(default = "default_recompute")]
     pub recompute: Duration,
+    /// How much each score component counts (docs/ranking.md says why).
+    #[serde(default)]
+    pub weights: RankingWeights,
+    /// Sentiment smoothing: a company's net sentiment counts as this many
+    /// mentions at the typical company's value.
+    #[serde(default = "default_sentiment_prior")]
+    pub sentiment_prior: f64,
+}
+
+/// `[ranking.weights]`: the score is the weighted mean of its components, so
+/// only the ratios matter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingWeights {
+    pub vibe: f64,
+    pub buzz: f64,
+    pub reach: f64,
+    /// Counts only for companies with complaints in threads.
+    pub webcare: f64,
+}
+
+impl Default for RankingWeights {
+    fn default() -> Self {
+        RankingWeights {
+            vibe: 0.5,
+            buzz: 0.3,
+            reach: 0.2,
+            webcare: 0.15,
+        }
+    }
+}
+
+fn default_sentiment_prior() -> f64 {
+    10.0
 }
 
 fn default_window() -> Duration {
@@ -204,6 +238,8 @@ impl Default for Ranking {
             window: default_window(),
             top: default_top(),
             recompute: default_recompute(),
+            weights: RankingWeights::default(),
+            sentiment_prior: default_sentiment_prior(),
         }
     }
 }

@@ -280,3 +280,30 @@ fn webhook_alert_tuning_has_defaults_and_is_checked() {
     assert!(err(&hook("min_score_drop = -1.0")).contains("webhooks[0].min_score_drop"));
     assert!(err(&hook("failing_after = \"0s\"")).contains("webhooks[0].failing_after"));
 }
+
+#[test]
+fn ranking_weights_have_defaults_and_are_checked() {
+    let c = load(MINIMAL).unwrap();
+    assert_eq!(c.ranking.weights.vibe, 0.5);
+    assert_eq!(c.ranking.weights.webcare, 0.15);
+    assert_eq!(c.ranking.sentiment_prior, 10.0);
+    let c = load(&format!(
+        "{MINIMAL}\n[ranking]\nsentiment_prior = 20\n[ranking.weights]\nvibe = 1.0\nbuzz = 0.0\n"
+    ))
+    .unwrap();
+    assert_eq!(c.ranking.weights.vibe, 1.0);
+    assert_eq!(c.ranking.weights.buzz, 0.0);
+    assert_eq!(
+        c.ranking.weights.reach, 0.2,
+        "unnamed weights keep their default"
+    );
+    assert_eq!(c.ranking.sentiment_prior, 20.0);
+    let e = err(&format!("{MINIMAL}\n[ranking.weights]\nvibe = -1.0\n"));
+    assert!(e.contains("ranking.weights.vibe"), "{e}");
+    let e = err(&format!(
+        "{MINIMAL}\n[ranking.weights]\nvibe = 0.0\nbuzz = 0.0\nreach = 0.0\n"
+    ));
+    assert!(e.contains("ranking.weights"), "{e}");
+    let e = err(&format!("{MINIMAL}\n[ranking.weights]\nhype = 1.0\n"));
+    assert!(e.contains("hype"), "{e}");
+}

@@ -26,6 +26,32 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
     if c.ranking.top == 0 {
         return Err(("ranking.top".into(), "must be at least 1".into()));
     }
+    let w = &c.ranking.weights;
+    for (key, v) in [
+        ("vibe", w.vibe),
+        ("buzz", w.buzz),
+        ("reach", w.reach),
+        ("webcare", w.webcare),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err((
+                format!("ranking.weights.{key}"),
+                "must be a number of 0 or more".into(),
+            ));
+        }
+    }
+    if w.vibe + w.buzz + w.reach <= 0.0 {
+        return Err((
+            "ranking.weights".into(),
+            "vibe, buzz and reach cannot all be 0".into(),
+        ));
+    }
+    if !(c.ranking.sentiment_prior.is_finite() && c.ranking.sentiment_prior >= 0.0) {
+        return Err((
+            "ranking.sentiment_prior".into(),
+            "must be a number of mentions, 0 or more".into(),
+        ));
+    }
     if c.server.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err((
             "server.listen".into(),
