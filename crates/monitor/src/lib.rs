@@ -14,7 +14,7 @@
 mod model;
 mod reasons;
 
-pub use model::{Components, Model, Weights, buzz, reach, vibe};
+pub use model::{Components, Model, WEBCARE_PRIOR, Weights, buzz, reach, vibe, webcare};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use model::{Scored, Tally};
@@ -110,6 +110,24 @@ pub struct Metrics {
     /// the last hour is compared with.
     #[serde(default)]
     pub hourly_baseline: f64,
+    /// How the company's own accounts answered complaints in threads; absent
+    /// without such complaints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webcare: Option<Webcare>,
+}
+
+/// Webcare figures: complaints (negative earned mentions in a thread) and
+/// the company's own answers in the same thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webcare {
+    pub complaints: u64,
+    /// Complaints followed by an answer from the company's own accounts.
+    pub answered: u64,
+    /// answered / complaints, 0..1.
+    pub response_rate: f64,
+    /// Median time from a complaint to the company's first answer, in
+    /// minutes; None when nothing was answered.
+    pub median_response_minutes: Option<f64>,
 }
 
 /// Mentions and sentiment of one company on one day.
@@ -351,7 +369,14 @@ impl Monitor {
     ) -> Result<Ranking> {
         let w = Window::ending_at(at, window);
         let (current, previous) = self.load(w)?;
-        let mut ranking = rank(&self.config.companies, &current, &previous, w, at);
+        let mut ranking = rank_with(
+            &Model::from_config(&self.config.ranking),
+            &self.config.companies,
+            &current,
+            &previous,
+            w,
+            at,
+        );
         if top > 0 {
             ranking.entries.truncate(top);
         }
@@ -371,7 +396,7 @@ impl Monitor {
         };
         let w = Window::ending_at(at, window);
         let (current, previous) = self.load(w)?;
-        let model = Model::default();
+        let model = Model::from_config(&self.config.ranking);
         let a = Analysis::new(&model, companies, &current, &previous);
         let entry = a.entry(i);
         let tally = &a.cur_tallies[i];

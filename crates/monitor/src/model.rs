@@ -17,6 +17,10 @@ pub struct Weights {
     pub buzz: f64,
     /// How many of them: damped distinct authors.
     pub reach: f64,
+    /// How the company answers: the smoothed share of complaints in threads
+    /// its own accounts answered. Counts only for companies with such
+    /// complaints (the weight drops out of the sum for the others).
+    pub webcare: f64,
 }
 
 impl Default for Weights {
@@ -27,6 +31,7 @@ impl Default for Weights {
             vibe: 0.5,
             buzz: 0.3,
             reach: 0.2,
+            webcare: 0.15,
         }
     }
 }
@@ -49,6 +54,21 @@ impl Default for Model {
     }
 }
 
+impl Model {
+    /// The model as `[ranking]` tunes it.
+    pub fn from_config(r: &repmon_config::Ranking) -> Model {
+        Model {
+            weights: Weights {
+                vibe: r.weights.vibe,
+                buzz: r.weights.buzz,
+                reach: r.weights.reach,
+                webcare: r.weights.webcare,
+            },
+            prior_mentions: r.sentiment_prior,
+        }
+    }
+}
+
 /// The three components of a score, each 0..1.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Components {
@@ -58,16 +78,23 @@ pub struct Components {
     /// The company's share of all positive and neutral talk, 0..1: the
     /// figure buzz is made from (reasons quote it).
     pub supportive_share: f64,
+    /// Smoothed share of answered complaints; None without complaints in threads.
+    pub webcare: Option<f64>,
 }
 
 impl Components {
     /// The score 0-100.
     pub fn score(&self, w: &Weights) -> f64 {
-        let total = w.vibe + w.buzz + w.reach;
+        let mut total = w.vibe + w.buzz + w.reach;
+        let mut sum = w.vibe * self.vibe + w.buzz * self.buzz + w.reach * self.reach;
+        if let Some(webcare) = self.webcare {
+            total += w.webcare;
+            sum += w.webcare * webcare;
+        }
         if total <= 0.0 {
             return 0.0;
         }
-        100.0 * (w.vibe * self.vibe + w.buzz * self.buzz + w.reach * self.reach) / total
+        100.0 * sum / total
     }
 }
 
@@ -94,6 +121,18 @@ pub fn vibe(positive: u64, negative: u64, mentions: u64, mean_net: f64, k: f64) 
     }
     let smoothed = (positive as f64 - negative as f64 + k * mean_net) / (n + k);
     ((smoothed.clamp(-1.0, 1.0)) + 1.0) / 2.0
+}
+
+/// Complaints a company's webcare is judged on before its own answer rate
+/// outweighs the neutral prior of one half.
+pub const WEBCARE_PRIOR: f64 = 4.0;
+
+/// **webcare**: the share of complaints (negative mentions in a thread) that
+/// the company's own accounts answered in that thread, smoothed toward one
+/// half by [`WEBCARE_PRIOR`] complaints, so one answered complaint is not a
+/// perfect record.
+pub fn webcare(answered: u64, complaints: u64) -> f64 {
+    (answered as f64 + WEBCARE_PRIOR * 0.5) / (complaints as f64 + WEBCARE_PRIOR)
 }
 
 /// **reach**: distinct authors of favourable-or-neutral mentions on a log
@@ -124,6 +163,8 @@ pub(crate) struct Tally<'a> {
     pub ratings: u64,
     /// Earned mentions of this company in the window.
     pub earned: Vec<(&'a Mention, usize)>,
+    /// The company's own posts in the window (webcare answers among them).
+    pub own_posts: Vec<&'a Mention>,
 }
 
 impl<'a> Tally<'a> {
@@ -150,7 +191,53 @@ impl<'a> Tally<'a> {
             // Filled in by `rank_with`, which knows the window's end.
             last_hour: 0,
             hourly_baseline: 0.0,
+            webcare: self.webcare(),
         }
+    }
+
+    /// Complaints in threads, and how the company's own accounts answered
+    /// them. A complaint is answered by the company's first own post in the
+    /// same thread (or replying to it) published after it.
+    pub fn webcare(&self) -> Option<crate::Webcare> {
+        let mut complaints = 0u64;
+        let mut delays: Vec<i64> = Vec::new();
+        for (m, ci) in &self.earned {
+            if m.companies[*ci].sentiment != Sentiment::Negative {
+                continue;
+            }
+            let Some(thread) = m.doc.thread.as_deref() else {
+                continue; // not said where an answer could be given
+            };
+            complaints += 1;
+            let first_answer = self
+                .own_posts
+                .iter()
+                .filter(|a| {
+                    a.doc.published >= m.doc.published
+                        && (a.doc.thread.as_deref() == Some(thread)
+                            || a.doc.in_reply_to.as_deref() == Some(m.doc.id.as_str()))
+                })
+                .map(|a| (a.doc.published - m.doc.published).num_seconds())
+                .min();
+            if let Some(d) = first_answer {
+                delays.push(d);
+            }
+        }
+        if complaints == 0 {
+            return None;
+        }
+        delays.sort_unstable();
+        let median_minutes = match delays.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(delays[n / 2] as f64 / 60.0),
+            n => Some((delays[n / 2 - 1] + delays[n / 2]) as f64 / 120.0),
+        };
+        Some(crate::Webcare {
+            complaints,
+            answered: delays.len() as u64,
+            response_rate: round(delays.len() as f64 / complaints as f64, 4),
+            median_response_minutes: median_minutes.map(|m| round(m, 1)),
+        })
     }
 
     /// Earned mentions that are not negative: the talk that counts as buzz.
@@ -216,6 +303,7 @@ pub(crate) fn tally<'a>(companies: &[Company], mentions: &'a [Mention]) -> Vec<T
             let t = &mut tallies[ti];
             if cm.owned {
                 t.owned += 1;
+                t.own_posts.push(m);
                 continue;
             }
             t.mentions += 1;
@@ -304,6 +392,7 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
                 buzz: buzz(share(t), max_share),
                 reach: reach(t.supportive_authors.len() as u64, max_authors),
                 supportive_share: share(t),
+                webcare: t.webcare().map(|w| webcare(w.answered, w.complaints)),
             }
         })
         .collect();
@@ -358,7 +447,22 @@ mod tests {
             buzz: 1.0,
             reach: 1.0,
             supportive_share: 1.0,
+            webcare: None,
         };
         assert!((c.score(&Weights::default()) - 100.0).abs() < 1e-9);
+        // Webcare counts where there is something to answer, and only there.
+        let answered_none = Components {
+            webcare: Some(0.0),
+            ..c
+        };
+        let w = Weights::default();
+        let expected =
+            100.0 * (w.vibe + w.buzz + w.reach) / (w.vibe + w.buzz + w.reach + w.webcare);
+        assert!((answered_none.score(&w) - expected).abs() < 1e-9);
+        // Smoothing: nothing to judge is one half; one answer out of one is
+        // not a perfect record; forty out of forty nearly is.
+        assert_eq!(webcare(0, 0), 0.5);
+        assert!((webcare(1, 1) - 0.6).abs() < 1e-9);
+        assert!(webcare(40, 40) > 0.95 && webcare(0, 40) < 0.05);
     }
 }

@@ -199,6 +199,7 @@ fn three_happy_mentions_do_not_top_three_hundred_mostly_happy_ones() {
             vibe: 1.0,
             buzz: 0.0,
             reach: 0.0,
+            webcare: 0.0,
         },
         ..Model::default()
     };
@@ -225,6 +226,7 @@ fn buzz_is_damped_so_volume_cannot_dominate() {
             vibe: 0.0,
             buzz: 1.0,
             reach: 0.0,
+            webcare: 0.0,
         },
         ..Model::default()
     };
@@ -699,4 +701,139 @@ fn the_last_hour_is_counted_against_the_hourly_baseline() {
     let b = &r.entry("b").unwrap().metrics;
     assert!(b.last_hour <= 1, "{b:?}");
     assert!((b.hourly_baseline - 20.0 / 167.0).abs() < 0.01, "{b:?}");
+}
+
+/// A post in a thread: by the company's own account when `owned`.
+fn thread_post(
+    id: &str,
+    thread: Option<&str>,
+    at: DateTime<Utc>,
+    sentiment: Sentiment,
+    owned: bool,
+) -> Mention {
+    Mention {
+        doc: Document {
+            id: id.into(),
+            source: "forum".into(),
+            kind: SourceKind::Html,
+            url: format!("https://forum.example.org/{id}"),
+            title: "storing".into(),
+            body: format!("zon post {id}"),
+            author: Some(if owned {
+                "ZonEnergie".into()
+            } else {
+                format!("klant-{id}")
+            }),
+            published: at,
+            first_seen: at,
+            lang_hint: None,
+            thread: thread.map(str::to_owned),
+            in_reply_to: None,
+            position: None,
+            rating: None,
+            about: None,
+        },
+        lang: "nl".into(),
+        companies: vec![CompanyMention {
+            company: "zon".into(),
+            sentiment,
+            score: if sentiment == Negative { -0.6 } else { 0.0 },
+            owned,
+            terms: vec![],
+        }],
+    }
+}
+
+#[test]
+fn webcare_counts_answered_complaints_and_the_median_time_to_answer() {
+    let t = now() - Duration::days(2);
+    let min = Duration::minutes;
+    let mut ms = vec![
+        // t1: answered after 30 min (a second answer later does not count).
+        thread_post("c1", Some("t1"), t, Negative, false),
+        thread_post("a1", Some("t1"), t + min(30), Neutral, true),
+        thread_post("a1b", Some("t1"), t + min(120), Neutral, true),
+        // t2: answered after 90 min.
+        thread_post("c2", Some("t2"), t, Negative, false),
+        thread_post("a2", Some("t2"), t + min(90), Neutral, true),
+        // t3: never answered.
+        thread_post("c3", Some("t3"), t, Negative, false),
+        // t4: the company posted before the complaint, not after: unanswered.
+        thread_post("a4", Some("t4"), t - min(10), Neutral, true),
+        thread_post("c4", Some("t4"), t, Negative, false),
+        // A complaint outside any thread (a news item) is not webcare's to answer.
+        thread_post("news", None, t, Negative, false),
+        // Praise in a thread is no complaint.
+        thread_post("p5", Some("t5"), t, Positive, false),
+    ];
+    ms.sort_by_key(|m| m.doc.published);
+    let r = rank(&companies(&["zon"]), &ms, &[], window(), now());
+    let zon = r.entry("zon").unwrap();
+    let w = zon.metrics.webcare.as_ref().expect("webcare figures");
+    assert_eq!(w.complaints, 4);
+    assert_eq!(w.answered, 2);
+    assert_eq!(w.response_rate, 0.5);
+    assert_eq!(w.median_response_minutes, Some(60.0));
+    assert_eq!(zon.metrics.owned, 4);
+    assert_eq!(zon.metrics.mentions, 6);
+
+    // Answering the two open complaints raises the company; its talk is unchanged.
+    let mut better = ms.clone();
+    better.push(thread_post("a3", Some("t3"), t + min(15), Neutral, true));
+    better.push(thread_post("a4b", Some("t4"), t + min(45), Neutral, true));
+    better.sort_by_key(|m| m.doc.published);
+    let cos = companies(&["zon", "other"]);
+    let mut other = Stream::new();
+    other.simple(window(), "other", Neutral, 6);
+    let with = |extra: &[Mention]| {
+        let mut all = extra.to_vec();
+        all.extend(other.sorted());
+        all.sort_by_key(|m| m.doc.published);
+        rank(&cos, &all, &[], window(), now())
+    };
+    let before = with(&ms);
+    let after = with(&better);
+    let w = after.entry("zon").unwrap().metrics.webcare.clone().unwrap();
+    assert_eq!((w.answered, w.complaints), (4, 4));
+    // Medians of 15, 30, 45, 90 minutes.
+    assert_eq!(w.median_response_minutes, Some(37.5));
+    assert!(
+        after.entry("zon").unwrap().score > before.entry("zon").unwrap().score,
+        "{} vs {}",
+        after.entry("zon").unwrap().score,
+        before.entry("zon").unwrap().score
+    );
+    // A company with no complaints in threads has no webcare figure.
+    assert!(after.entry("other").unwrap().metrics.webcare.is_none());
+}
+
+#[test]
+fn the_monitor_ranks_with_the_weights_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    // "loved" is liked by few; "talked" is discussed by many, neutrally.
+    let mut s = Stream::new();
+    s.simple(window(), "loved", Positive, 12)
+        .simple(window(), "talked", Neutral, 200);
+    store.write_mentions(&s.sorted()).unwrap();
+    let table = |weights: &str| {
+        let toml = format!(
+            "data_dir = \"unused\"\n[ranking]\nsentiment_prior = 2\n[ranking.weights]\n{weights}\n\
+             [[companies]]\nid = \"loved\"\nname = \"loved\"\nterms = [\"loved\"]\n\
+             [[companies]]\nid = \"talked\"\nname = \"talked\"\nterms = [\"talked\"]\n"
+        );
+        let config =
+            Config::from_toml_with_env(std::path::Path::new("w.toml"), &toml, &[]).unwrap();
+        let monitor = Monitor::new(store.clone(), Arc::new(config));
+        let r = monitor.ranking(now(), Duration::days(7), 0).unwrap();
+        order(&r).iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        table("vibe = 1.0\nbuzz = 0.0\nreach = 0.0"),
+        ["loved", "talked"]
+    );
+    assert_eq!(
+        table("vibe = 0.0\nbuzz = 1.0\nreach = 0.0"),
+        ["talked", "loved"]
+    );
 }
