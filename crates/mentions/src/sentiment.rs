@@ -193,6 +193,9 @@ struct Entry {
     negates_back: bool,
     /// An adverb that turns the good word after it bad ([`SPOILERS`]).
     spoils: bool,
+    /// A function word ("of", "them", "de"): it does not use up a
+    /// negation's reach ("neither one of them work").
+    function: bool,
     /// Some phrase starts with this word.
     opens_phrase: bool,
 }
@@ -277,8 +280,19 @@ impl Lexicon {
             negation: false,
             negates_back: false,
             spoils: false,
+            function: false,
             opens_phrase: false,
         };
+        let stop = if dutch {
+            crate::text::STOP_NL
+        } else {
+            crate::text::STOP_EN
+        };
+        for &w in stop {
+            if !negations.contains(&w) {
+                entries.entry(w).or_insert(blank).function = true;
+            }
+        }
         for (&w, &v) in &words {
             entries.entry(w).or_insert(blank).weight = v;
         }
@@ -694,7 +708,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
                     boost_left = 0;
                 } else {
                     since_sentiment = since_sentiment.saturating_add(1);
-                    if neg_left > 0 {
+                    if neg_left > 0 && !entry.is_some_and(|e| e.function) {
                         neg_left -= 1;
                         if neg_left == 0 {
                             neg_left = 1;
@@ -816,6 +830,10 @@ mod tests {
         assert!(score("en", "no problem at all") > 0.0);
         // Beyond its reach a negation does nothing.
         assert!(score("en", "not that i care, the staff was friendly") > 0.1);
+        // Function words do not use up the reach; content words do.
+        assert!(score("en", "neither one of them work") < 0.0);
+        assert!(score("nl", "geen van de medewerkers was vriendelijk") < 0.0);
+        assert!(score("en", "no sign, signal, phone or email, staff friendly") > 0.0);
     }
 
     #[test]
