@@ -205,6 +205,8 @@ pub struct RankingWeights {
     pub reach: f64,
     /// Counts only for companies with complaints in threads.
     pub webcare: f64,
+    /// Counts only for companies with review ratings in the window.
+    pub reviews: f64,
 }
 
 impl Default for RankingWeights {
@@ -214,6 +216,7 @@ impl Default for RankingWeights {
             buzz: 0.3,
             reach: 0.2,
             webcare: 0.15,
+            reviews: 0.15,
         }
     }
 }

@@ -286,7 +286,10 @@ fn ranking_weights_have_defaults_and_are_checked() {
     let c = load(MINIMAL).unwrap();
     assert_eq!(c.ranking.weights.vibe, 0.5);
     assert_eq!(c.ranking.weights.webcare, 0.15);
+    assert_eq!(c.ranking.weights.reviews, 0.15);
     assert_eq!(c.ranking.sentiment_prior, 10.0);
+    let e = err(&format!("{MINIMAL}\n[ranking.weights]\nreviews = nan\n"));
+    assert!(e.contains("ranking.weights.reviews"), "{e}");
     let c = load(&format!(
         "{MINIMAL}\n[ranking]\nsentiment_prior = 20\n[ranking.weights]\nvibe = 1.0\nbuzz = 0.0\n"
     ))

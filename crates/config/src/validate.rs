@@ -32,6 +32,7 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
         ("buzz", w.buzz),
         ("reach", w.reach),
         ("webcare", w.webcare),
+        ("reviews", w.reviews),
     ] {
         if !(v.is_finite() && v >= 0.0) {
             return Err((

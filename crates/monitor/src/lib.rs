@@ -14,7 +14,9 @@
 mod model;
 mod reasons;
 
-pub use model::{Components, Model, WEBCARE_PRIOR, Weights, buzz, reach, vibe, webcare};
+pub use model::{
+    Components, Model, REVIEWS_PRIOR, WEBCARE_PRIOR, Weights, buzz, reach, reviews, vibe, webcare,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use model::{Scored, Tally};

@@ -21,6 +21,9 @@ pub struct Weights {
     /// its own accounts answered. Counts only for companies with such
     /// complaints (the weight drops out of the sum for the others).
     pub webcare: f64,
+    /// What reviewers rate it: the smoothed mean review rating. Counts only
+    /// for companies with ratings in the window.
+    pub reviews: f64,
 }
 
 impl Default for Weights {
@@ -32,6 +35,7 @@ impl Default for Weights {
             buzz: 0.3,
             reach: 0.2,
             webcare: 0.15,
+            reviews: 0.15,
         }
     }
 }
@@ -63,6 +67,7 @@ impl Model {
                 buzz: r.weights.buzz,
                 reach: r.weights.reach,
                 webcare: r.weights.webcare,
+                reviews: r.weights.reviews,
             },
             prior_mentions: r.sentiment_prior,
         }
@@ -80,6 +85,8 @@ pub struct Components {
     pub supportive_share: f64,
     /// Smoothed share of answered complaints; None without complaints in threads.
     pub webcare: Option<f64>,
+    /// Smoothed mean rating mapped to 0..1; None without ratings.
+    pub reviews: Option<f64>,
 }
 
 impl Components {
@@ -90,6 +97,10 @@ impl Components {
         if let Some(webcare) = self.webcare {
             total += w.webcare;
             sum += w.webcare * webcare;
+        }
+        if let Some(reviews) = self.reviews {
+            total += w.reviews;
+            sum += w.reviews * reviews;
         }
         if total <= 0.0 {
             return 0.0;
@@ -133,6 +144,18 @@ pub const WEBCARE_PRIOR: f64 = 4.0;
 /// perfect record.
 pub fn webcare(answered: u64, complaints: u64) -> f64 {
     (answered as f64 + WEBCARE_PRIOR * 0.5) / (complaints as f64 + WEBCARE_PRIOR)
+}
+
+/// Ratings a company's reviews are judged on before their own mean
+/// outweighs the mean of all rated companies.
+pub const REVIEWS_PRIOR: f64 = 5.0;
+
+/// **reviews**: the mean rating (1-5) smoothed toward the mean of all
+/// ratings in the window by [`REVIEWS_PRIOR`] ratings, mapped to 0..1, so
+/// one five-star review does not top a hundred at four and a half.
+pub fn reviews(rating_sum: f64, ratings: u64, all_mean: f64) -> f64 {
+    let smoothed = (rating_sum + REVIEWS_PRIOR * all_mean) / (ratings as f64 + REVIEWS_PRIOR);
+    ((smoothed - 1.0) / 4.0).clamp(0.0, 1.0)
 }
 
 /// **reach**: distinct authors of favourable-or-neutral mentions on a log
@@ -369,6 +392,15 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
         }
     };
     let max_share = tallies.iter().map(share).fold(0.0, f64::max);
+    let (rating_sum, ratings) = tallies
+        .iter()
+        .fold((0.0, 0u64), |(s, n), t| (s + t.rating_sum, n + t.ratings));
+    // The middle of the scale until there are ratings to learn from.
+    let all_ratings_mean = if ratings == 0 {
+        3.0
+    } else {
+        rating_sum / ratings as f64
+    };
     let max_authors = tallies
         .iter()
         .map(|t| t.supportive_authors.len() as u64)
@@ -393,6 +425,8 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
                 reach: reach(t.supportive_authors.len() as u64, max_authors),
                 supportive_share: share(t),
                 webcare: t.webcare().map(|w| webcare(w.answered, w.complaints)),
+                reviews: (t.ratings > 0)
+                    .then(|| reviews(t.rating_sum, t.ratings, all_ratings_mean)),
             }
         })
         .collect();
@@ -448,6 +482,7 @@ mod tests {
             reach: 1.0,
             supportive_share: 1.0,
             webcare: None,
+            reviews: None,
         };
         assert!((c.score(&Weights::default()) - 100.0).abs() < 1e-9);
         // Webcare counts where there is something to answer, and only there.
@@ -464,5 +499,11 @@ mod tests {
         assert_eq!(webcare(0, 0), 0.5);
         assert!((webcare(1, 1) - 0.6).abs() < 1e-9);
         assert!(webcare(40, 40) > 0.95 && webcare(0, 40) < 0.05);
+        // One five-star review sits near the market's 3.5; a hundred at 4.5 keep theirs.
+        let one = reviews(5.0, 1, 3.5);
+        let hundred = reviews(450.0, 100, 3.5);
+        assert!(one < hundred, "{one} {hundred}");
+        assert!((hundred - (4.452 - 1.0) / 4.0).abs() < 0.01, "{hundred}");
+        assert_eq!(reviews(0.0, 0, 3.0), 0.5);
     }
 }

@@ -200,6 +200,7 @@ fn three_happy_mentions_do_not_top_three_hundred_mostly_happy_ones() {
             buzz: 0.0,
             reach: 0.0,
             webcare: 0.0,
+            reviews: 0.0,
         },
         ..Model::default()
     };
@@ -227,6 +228,7 @@ fn buzz_is_damped_so_volume_cannot_dominate() {
             buzz: 1.0,
             reach: 0.0,
             webcare: 0.0,
+            reviews: 0.0,
         },
         ..Model::default()
     };
