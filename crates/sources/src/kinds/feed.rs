@@ -1,12 +1,12 @@
 //! `feed` sources: RSS 0.9x/1.0/2.0, Atom and JSON Feed, through feed-rs.
 
-use super::{looks_like_html, mime_of, resolve, source_url};
+use super::{looks_like_html, mime_of, one_page_outcome, resolve, source_url};
 use crate::PollOutcome;
 use crate::decode::{Markup, decode};
 use crate::error::{SourceError, one_line};
 use crate::fetch::{ACCEPT_FEED, Fetcher};
 use crate::ident::{canonical_url, id_for_guid, id_for_link};
-use crate::state::{PageState, SourceState};
+use crate::state::SourceState;
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Person};
@@ -38,21 +38,7 @@ pub(crate) async fn poll(
             now,
         )?
     };
-    let mut next = SourceState::default();
-    next.pages.insert(
-        url.to_string(),
-        PageState {
-            validators: fetched.validators,
-            ..PageState::default()
-        },
-    );
-    Ok(PollOutcome {
-        documents,
-        requests: fetched.requests,
-        not_modified: usize::from(fetched.not_modified),
-        state: next,
-        moved_to: fetched.moved_permanently.map(|u| u.to_string()),
-    })
+    Ok(one_page_outcome(&url, fetched, documents))
 }
 
 /// Parses a feed body into documents.

@@ -7,9 +7,37 @@ pub mod html;
 pub mod mastodon;
 pub mod reviews;
 
+use crate::PollOutcome;
 use crate::error::{SourceError, one_line};
+use crate::fetch::Fetched;
+use crate::state::{PageState, SourceState};
 use repmon_config::Source;
+use repmon_model::Document;
 use url::Url;
+
+/// The outcome of a source that is a single page (a feed, a review page):
+/// its documents, and that page's validators for the next poll.
+pub(crate) fn one_page_outcome(
+    url: &Url,
+    fetched: Fetched,
+    documents: Vec<Document>,
+) -> PollOutcome {
+    let mut next = SourceState::default();
+    next.pages.insert(
+        url.to_string(),
+        PageState {
+            validators: fetched.validators,
+            ..PageState::default()
+        },
+    );
+    PollOutcome {
+        documents,
+        requests: fetched.requests,
+        not_modified: usize::from(fetched.not_modified),
+        state: next,
+        moved_to: fetched.moved_permanently.map(|u| u.to_string()),
+    }
+}
 
 /// The source's configured URL, parsed.
 pub(crate) fn source_url(source: &Source) -> Result<Url, SourceError> {

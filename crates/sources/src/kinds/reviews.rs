@@ -12,14 +12,14 @@
 //! count, so a changed average is a new observation and an unchanged one is
 //! the same document again.
 
-use super::{resolve, source_url};
+use super::{one_page_outcome, resolve, source_url};
 use crate::PollOutcome;
 use crate::dates::parse_lenient;
 use crate::decode::{Markup, decode};
 use crate::error::SourceError;
 use crate::fetch::{ACCEPT_HTML, Fetcher};
 use crate::ident::{canonical_url, id_for_guid, id_for_link};
-use crate::state::{PageState, SourceState};
+use crate::state::SourceState;
 use crate::text::{collapse_whitespace, element_text, html_to_text};
 use chrono::{DateTime, Utc};
 use ego_tree::iter::Edge;
@@ -48,21 +48,7 @@ pub(crate) async fn poll(
         let text = decode(&fetched.body, fetched.content_type.as_deref(), Markup::Html);
         parse_reviews(&text, &fetched.url, source, now)?
     };
-    let mut next = SourceState::default();
-    next.pages.insert(
-        url.to_string(),
-        PageState {
-            validators: fetched.validators,
-            ..PageState::default()
-        },
-    );
-    Ok(PollOutcome {
-        documents,
-        requests: fetched.requests,
-        not_modified: usize::from(fetched.not_modified),
-        state: next,
-        moved_to: fetched.moved_permanently.map(|u| u.to_string()),
-    })
+    Ok(one_page_outcome(&url, fetched, documents))
 }
 
 /// Reads the reviews of a page (see the module docs for what becomes a
