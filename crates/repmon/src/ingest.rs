@@ -131,8 +131,9 @@ pub struct Ingested {
 pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow::Result<Ingested> {
     let mut reports = Vec::with_capacity(batch.len());
     let mut mentions = Vec::new();
+    // For each mention, the index of the report of the source it came from.
+    let mut from_report: Vec<usize> = Vec::new();
     let mut updates: Vec<(String, SourceRecord, Option<VecDeque<String>>)> = Vec::new();
-    let mut batch_ids: HashSet<String> = HashSet::new();
 
     for fetched in batch {
         let id = fetched.source.id.clone();
@@ -182,10 +183,8 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                         fresh.push(doc.id.clone());
                     }
                     if let Some(m) = analyzer.analyze(doc) {
-                        if batch_ids.insert(m.doc.id.clone()) && store.mention(&m.doc.id)?.is_none()
-                        {
-                            report.new_mentions += 1;
-                        }
+                        // This report is the next one pushed: its index is reports.len().
+                        from_report.push(reports.len());
                         mentions.push(m);
                     }
                 }
@@ -219,6 +218,16 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         reports.push(report);
     }
 
+    // New mentions: not stored before, counted once per batch (the same post
+    // can arrive through two sources), in one read for the whole batch.
+    let ids: Vec<&str> = mentions.iter().map(|m| m.doc.id.as_str()).collect();
+    let known = store.known(&ids)?;
+    let mut counted: HashSet<&str> = HashSet::new();
+    for ((id, known), &r) in ids.iter().zip(known).zip(&from_report) {
+        if !known && counted.insert(id) {
+            reports[r].new_mentions += 1;
+        }
+    }
     let stats = store
         .write_mentions(&mentions)
         .context("cannot store the new mentions")?;

@@ -140,6 +140,24 @@ fn same_batch_twice_adds_nothing_the_second_time() {
 }
 
 #[test]
+fn known_tells_stored_ids_from_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let batch = corpus();
+    let first = batch[0].doc.id.clone();
+    assert_eq!(
+        store.known(&[first.as_str(), "never-seen"]).unwrap(),
+        [false, false]
+    );
+    store.write_mentions(&batch).unwrap();
+    assert_eq!(
+        store.known(&[first.as_str(), "never-seen"]).unwrap(),
+        [true, false]
+    );
+    assert!(store.known(&[]).unwrap().is_empty());
+}
+
+#[test]
 fn an_update_replaces_the_earlier_version() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
