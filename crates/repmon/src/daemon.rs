@@ -243,6 +243,7 @@ async fn poll_loop(
         record.health.next_poll = chrono::Duration::from_std(delay)
             .ok()
             .map(|d| Utc::now() + d);
+        let state = record.state.clone();
         {
             let (store, id) = (store.clone(), source.id.clone());
             let saved = tokio::task::spawn_blocking(move || {
@@ -257,7 +258,7 @@ async fn poll_loop(
             return;
         }
         let mut fetched = tokio::select! {
-            f = ingest::fetch(&fetcher, &store, &source) => f,
+            f = ingest::fetch_with(&fetcher, &source, &state) => f,
             _ = stop.wait_for(|s| *s) => return,
         };
         let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();

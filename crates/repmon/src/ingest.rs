@@ -78,7 +78,6 @@ pub struct Fetched {
 
 /// Polls one source with the state it left last time.
 pub async fn fetch(fetcher: &Fetcher, store: &Arc<Store>, source: &Source) -> Fetched {
-    let at = Utc::now();
     let record = {
         let (store, id) = (store.clone(), source.id.clone());
         tokio::task::spawn_blocking(move || load_record(&store, &id)).await
@@ -94,7 +93,13 @@ pub async fn fetch(fetcher: &Fetcher, store: &Arc<Store>, source: &Source) -> Fe
             SourceState::default()
         }
     };
-    let result = repmon_sources::poll(fetcher, source, &state).await;
+    fetch_with(fetcher, source, &state).await
+}
+
+/// Polls one source from a state the caller already holds.
+pub async fn fetch_with(fetcher: &Fetcher, source: &Source, state: &SourceState) -> Fetched {
+    let at = Utc::now();
+    let result = repmon_sources::poll(fetcher, source, state).await;
     Fetched {
         source: source.clone(),
         at,
