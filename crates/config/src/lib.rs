@@ -207,6 +207,10 @@ pub struct RankingWeights {
     pub webcare: f64,
     /// Counts only for companies with review ratings in the window.
     pub reviews: f64,
+    /// The change against the window before, centred on zero: it adds to or
+    /// takes from the score, and is 0 for a steady company or one without
+    /// data in the window before.
+    pub momentum: f64,
 }
 
 impl Default for RankingWeights {
@@ -217,6 +221,7 @@ impl Default for RankingWeights {
             reach: 0.2,
             webcare: 0.15,
             reviews: 0.15,
+            momentum: 0.2,
         }
     }
 }

@@ -287,6 +287,9 @@ fn ranking_weights_have_defaults_and_are_checked() {
     assert_eq!(c.ranking.weights.vibe, 0.5);
     assert_eq!(c.ranking.weights.webcare, 0.15);
     assert_eq!(c.ranking.weights.reviews, 0.15);
+    assert_eq!(c.ranking.weights.momentum, 0.2);
+    let e = err(&format!("{MINIMAL}\n[ranking.weights]\nmomentum = -0.5\n"));
+    assert!(e.contains("ranking.weights.momentum"), "{e}");
     assert_eq!(c.ranking.sentiment_prior, 10.0);
     let e = err(&format!("{MINIMAL}\n[ranking.weights]\nreviews = nan\n"));
     assert!(e.contains("ranking.weights.reviews"), "{e}");

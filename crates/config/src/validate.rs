@@ -33,6 +33,7 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
         ("reach", w.reach),
         ("webcare", w.webcare),
         ("reviews", w.reviews),
+        ("momentum", w.momentum),
     ] {
         if !(v.is_finite() && v >= 0.0) {
             return Err((
