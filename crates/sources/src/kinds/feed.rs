@@ -495,19 +495,40 @@ fn entry_body(entry: &Entry) -> String {
         .unwrap_or_default()
 }
 
+/// The name to show for a feed's person. RSS writes authors as
+/// `email (Name)`, which feed-rs splits into the address and `(Name)`: the
+/// wrapping is dropped. A person known only by an address is shown by the
+/// address's local part (`jan.jansen@example.nl` → `jan.jansen`): readable,
+/// and the address itself is contact data no ranking or page needs.
 fn person_name(p: &Person) -> Option<String> {
     let name = p
         .name
         .as_deref()
         .map(html_to_text)
+        .map(|n| unwrap_name(&n).to_string())
         .filter(|n| !n.is_empty());
     name.or_else(|| {
         p.email
             .as_deref()
-            .map(str::trim)
+            .map(|e| e.trim().trim_start_matches("mailto:"))
+            .map(|e| e.split_once('@').map_or(e, |(local, _)| local).trim())
             .filter(|e| !e.is_empty())
             .map(str::to_string)
     })
+}
+
+/// `(Name)`, `<Name>`, `[Name]` or `"Name"` → `Name`, as often as they are nested.
+fn unwrap_name(mut name: &str) -> &str {
+    loop {
+        name = name.trim();
+        let inner = [('(', ')'), ('<', '>'), ('[', ']'), ('"', '"')]
+            .into_iter()
+            .find_map(|(open, close)| name.strip_prefix(open)?.strip_suffix(close));
+        match inner {
+            Some(inner) => name = inner,
+            None => return name,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -526,6 +547,34 @@ mod tests {
         assert_eq!(fixed, "<rss version=\"2.0\"  a='b'><channel/></rss>");
         assert_eq!(repaired("<rss version=\"2.0\"><channel/></rss>"), None);
         assert_eq!(repaired("<feed/>"), None);
+    }
+
+    #[test]
+    fn rss_authors_written_with_an_address_show_the_name() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>b</title>
+            <item><link>https://b.example/1</link><author>jan@b.example (Jan de Wit)</author></item>
+            <item><link>https://b.example/2</link><author>Els Baas &lt;els@b.example&gt;</author></item>
+            <item><link>https://b.example/3</link><author>piet.post@b.example</author></item>
+            <item><link>https://b.example/4</link><author>Kees</author></item>
+            <item><link>https://b.example/5</link><author>()</author></item>
+            </channel></rss>"#;
+        let source: Source = serde_json::from_value(
+            serde_json::json!({"id": "b", "kind": "feed", "url": "https://b.example/feed"}),
+        )
+        .unwrap();
+        let base = Url::parse("https://b.example/feed").unwrap();
+        let docs = parse_feed(rss.as_bytes(), None, &base, &source, Utc::now()).unwrap();
+        let authors: Vec<Option<&str>> = docs.iter().map(|d| d.author.as_deref()).collect();
+        assert_eq!(
+            authors,
+            [
+                Some("Jan de Wit"),
+                Some("Els Baas"),
+                Some("piet.post"),
+                Some("Kees"),
+                None
+            ]
+        );
     }
 
     #[test]
