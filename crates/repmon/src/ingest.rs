@@ -6,12 +6,15 @@ use chrono::{DateTime, Utc};
 use repmon_alerts::Alerts;
 use repmon_config::{Config, Source};
 use repmon_mentions::Analyzer;
+use repmon_model::Mention;
 use repmon_model::{Retired, SourceHealthRecord};
 use repmon_monitor::{Monitor, Ranking};
-use repmon_sources::{Fetcher, PollOutcome, SourceError, SourceState};
-use repmon_store::{Store, Table, WriteStats};
+use repmon_sources::{
+    Fetcher, MAX_COPY_DISTANCE, PollOutcome, SourceError, SourceState, distance, fingerprint,
+};
+use repmon_store::{Identity, Store, Table, WriteStats};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,6 +121,9 @@ pub struct SourceReport {
     pub new_documents: usize,
     /// Of those, documents that mention a tracked company and were not stored before.
     pub new_mentions: usize,
+    /// Documents that copy a post already stored under another id (a
+    /// syndicated copy, the same post in another feed): they add no mention.
+    pub copies: usize,
     pub requests: usize,
     pub not_modified: usize,
     pub error: Option<String>,
@@ -223,18 +229,99 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         reports.push(report);
     }
 
-    // New mentions: not stored before, counted once per batch (the same post
-    // can arrive through two sources), in one read for the whole batch.
-    let ids: Vec<&str> = mentions.iter().map(|m| m.doc.id.as_str()).collect();
-    let known = store.known(&ids)?;
+    // Which mentions are new, which update their own earlier version, and
+    // which copy a post already stored under another id (a syndicated copy,
+    // the same post in a second feed): one read for the whole batch.
+    let prints: Vec<Option<u64>> = mentions.iter().map(|m| fingerprint(&m.doc)).collect();
+    let asked: Vec<(&str, Option<u64>)> = mentions
+        .iter()
+        .zip(&prints)
+        .map(|(m, fp)| (m.doc.id.as_str(), *fp))
+        .collect();
+    let mut identities = store.identify(&asked, MAX_COPY_DISTANCE)?;
+    let mut keep = vec![true; mentions.len()];
+    // Fingerprints to remember (new or changed texts) and copies found.
+    let mut record: Vec<(usize, u64)> = Vec::new();
+    let mut aliases: Vec<(usize, String)> = Vec::new();
+    // This batch's new texts by fingerprint band, so a copy arriving in the
+    // same batch as its original is found too (the first in the batch wins).
+    let mut bands: HashMap<(u8, u16), Vec<usize>> = HashMap::new();
     let mut counted: HashSet<&str> = HashSet::new();
-    for ((id, known), &r) in ids.iter().zip(known).zip(&from_report) {
-        if !known && counted.insert(id) {
-            reports[r].new_mentions += 1;
+    // Decide in first-seen order: documents stored before come first (their
+    // texts, edited or not, are originals), then the batch's new ones by
+    // publication time (a syndicated copy comes after its source).
+    let mut order: Vec<usize> = (0..mentions.len()).collect();
+    order.sort_by_key(|&i| {
+        let stored = matches!(identities[i], Identity::Stored { .. });
+        (!stored, mentions[i].doc.published)
+    });
+    for i in order {
+        let identity = std::mem::replace(&mut identities[i], Identity::New);
+        let id = asked[i].0;
+        let fp = prints[i];
+        match identity {
+            Identity::Stored { fingerprint } => {
+                if let Some(fp) = fp
+                    && fingerprint != Some(fp)
+                {
+                    record.push((i, fp));
+                }
+            }
+            Identity::CopyOf(first) => {
+                keep[i] = false;
+                reports[from_report[i]].copies += 1;
+                aliases.push((i, first));
+                continue;
+            }
+            Identity::New => {
+                let original = fp.and_then(|fp| {
+                    (0..4u8).find_map(|b| {
+                        bands.get(&band(fp, b))?.iter().copied().find(|&j| {
+                            asked[j].0 != id
+                                && prints[j].is_some_and(|o| distance(o, fp) <= MAX_COPY_DISTANCE)
+                        })
+                    })
+                });
+                if let Some(j) = original {
+                    keep[i] = false;
+                    reports[from_report[i]].copies += 1;
+                    aliases.push((i, asked[j].0.to_owned()));
+                    continue;
+                }
+                if counted.insert(id) {
+                    reports[from_report[i]].new_mentions += 1;
+                }
+                if let Some(fp) = fp {
+                    record.push((i, fp));
+                }
+            }
+        }
+        // A kept text is an original for the rest of the batch.
+        if let Some(fp) = fp {
+            for b in 0..4u8 {
+                bands.entry(band(fp, b)).or_default().push(i);
+            }
         }
     }
+    let prints_to_record: Vec<(&str, u64)> =
+        record.iter().map(|&(i, fp)| (asked[i].0, fp)).collect();
+    let alias_pairs: Vec<(&str, &str)> = aliases
+        .iter()
+        .map(|(i, first)| (asked[*i].0, first.as_str()))
+        .collect();
+    // Before the mentions, so the borrowed ids need no copies: a failed
+    // write leaves fingerprints of ids that are not stored, and those are
+    // passed over (the store only matches stored originals).
+    store
+        .record_copies(&prints_to_record, &alias_pairs)
+        .context("cannot remember the mentions' fingerprints")?;
+    let kept: Vec<Mention> = mentions
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(m, keep)| keep.then_some(m))
+        .collect();
     let stats = store
-        .write_mentions(&mentions)
+        .write_mentions(&kept)
         .context("cannot store the new mentions")?;
     for (id, record, seen) in updates {
         store.put(Table::Sources, &id, &record)?;
@@ -243,6 +330,11 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         }
     }
     Ok(Ingested { reports, stats })
+}
+
+/// Band `b` of a fingerprint: copies at most three bits apart share one whole.
+fn band(fingerprint: u64, b: u8) -> (u8, u16) {
+    (b, (fingerprint >> (16 * u32::from(b))) as u16)
 }
 
 /// Recomputes the full table, keeps it as a snapshot, and lets the alerts

@@ -16,6 +16,7 @@ mod dates;
 mod decode;
 mod error;
 mod fetch;
+mod fingerprint;
 mod ident;
 pub mod kinds;
 mod opml;
@@ -26,6 +27,9 @@ mod text;
 pub use dates::parse_lenient as parse_date;
 pub use error::SourceError;
 pub use fetch::{Fetched, Fetcher, MAX_REDIRECTS, ROBOTS_TTL};
+pub use fingerprint::{
+    MAX_COPY_DISTANCE, MIN_FINGERPRINT_WORDS, distance, fingerprint, text_fingerprint,
+};
 pub use ident::{canonical_url, id_for_guid, id_for_link};
 pub use kinds::feed::{advertised_feeds, discover_feeds, parse_feed};
 pub use kinds::html::parse_forum_page;

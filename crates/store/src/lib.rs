@@ -15,9 +15,12 @@
 //!
 //! All methods block; call them from `spawn_blocking` in async code.
 
+mod copies;
 mod index;
 mod state;
 mod text;
+
+pub use copies::Identity;
 
 use chrono::{DateTime, Utc};
 use redb::ReadableDatabase;

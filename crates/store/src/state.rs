@@ -8,6 +8,16 @@ use redb::{ReadableDatabase, TableDefinition};
 pub(crate) const MENTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("mentions");
 /// `id` → content hash (8 bytes, little endian) + the time key its record is under.
 pub(crate) const MENTION_IDS: TableDefinition<&str, &[u8]> = TableDefinition::new("mention_ids");
+/// `band number (1 byte) + band (2 bytes, big endian) + id` → the document's
+/// content fingerprint: four keys per fingerprint, so near ones are found
+/// by exact band lookups.
+pub(crate) const FINGERPRINTS: TableDefinition<&[u8], u64> = TableDefinition::new("fingerprints");
+/// `id` → the fingerprint recorded for it last, so an unchanged document is
+/// not recorded again.
+pub(crate) const FINGERPRINT_OF: TableDefinition<&str, u64> =
+    TableDefinition::new("fingerprint_of");
+/// `id` of a copy → `id` of the document first stored with that content.
+pub(crate) const ALIASES: TableDefinition<&str, &str> = TableDefinition::new("aliases");
 
 pub(crate) fn definition(table: Table) -> TableDefinition<'static, &'static str, &'static [u8]> {
     match table {
@@ -36,6 +46,9 @@ pub(crate) fn create_tables(db: &redb::Database) -> Result<()> {
     let tx = db.begin_write().map_err(state_err)?;
     tx.open_table(MENTIONS).map_err(state_err)?;
     tx.open_table(MENTION_IDS).map_err(state_err)?;
+    tx.open_table(FINGERPRINTS).map_err(state_err)?;
+    tx.open_table(FINGERPRINT_OF).map_err(state_err)?;
+    tx.open_table(ALIASES).map_err(state_err)?;
     for t in ALL_TABLES {
         tx.open_table(definition(t)).map_err(state_err)?;
     }

@@ -1,0 +1,129 @@
+//! Copies: one post reached under two ids (a syndicated copy, the same post
+//! in a second feed under another URL). The first id stored keeps the
+//! mention; later copies are remembered as its aliases and add nothing.
+//!
+//! The store does not compute fingerprints (the sources stage does); it keeps
+//! them so that near ones are found in one read: a fingerprint is filed
+//! under each of its four 16-bit bands, and two fingerprints at most three
+//! bits apart share at least one band whole.
+
+use crate::state::{self, ALIASES, FINGERPRINT_OF, FINGERPRINTS, MENTION_IDS, state_err};
+use crate::{Result, Store};
+use redb::ReadableDatabase;
+
+/// What the store knows about an incoming document's id and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// Neither its id nor its content is stored: a new mention.
+    New,
+    /// Its id is stored: an update of its own mention (changed or not).
+    Stored {
+        /// The fingerprint recorded for it, if any.
+        fingerprint: Option<u64>,
+    },
+    /// Its content is stored under another id (the first one seen): a copy,
+    /// which adds no mention.
+    CopyOf(String),
+}
+
+/// Band `i` of a fingerprint as its 3-byte key prefix.
+fn band_prefix(fingerprint: u64, i: u8) -> [u8; 3] {
+    let band = (fingerprint >> (16 * u32::from(i))) as u16;
+    let [hi, lo] = band.to_be_bytes();
+    [i, hi, lo]
+}
+
+impl Store {
+    /// For each incoming `(id, fingerprint)`, in one read of the state store:
+    /// whether the id is stored, else whether it is a known alias of a
+    /// stored document, else whether a stored document's fingerprint lies
+    /// within `max_distance` bits of it (`max_distance` at most 3: the band
+    /// lookup finds no farther ones reliably).
+    ///
+    /// A document removed since (e.g. by `rematch`) is no original any more:
+    /// its copies count as new again.
+    pub fn identify(
+        &self,
+        docs: &[(&str, Option<u64>)],
+        max_distance: u32,
+    ) -> Result<Vec<Identity>> {
+        let tx = self.db.begin_read().map_err(state_err)?;
+        let ids = tx.open_table(MENTION_IDS).map_err(state_err)?;
+        let prints = tx.open_table(FINGERPRINTS).map_err(state_err)?;
+        let print_of = tx.open_table(FINGERPRINT_OF).map_err(state_err)?;
+        let aliases = tx.open_table(ALIASES).map_err(state_err)?;
+        let stored = |id: &str| -> Result<bool> { Ok(ids.get(id).map_err(state_err)?.is_some()) };
+
+        let mut out = Vec::with_capacity(docs.len());
+        'docs: for &(id, fingerprint) in docs {
+            if stored(id)? {
+                let fingerprint = print_of.get(id).map_err(state_err)?.map(|v| v.value());
+                out.push(Identity::Stored { fingerprint });
+                continue;
+            }
+            if let Some(first) = aliases.get(id).map_err(state_err)? {
+                let first = first.value();
+                if stored(first)? {
+                    out.push(Identity::CopyOf(first.to_owned()));
+                    continue;
+                }
+            }
+            if let Some(fp) = fingerprint {
+                for i in 0..4u8 {
+                    let lo = band_prefix(fp, i);
+                    // The next prefix: bands sort big endian, and i < 4 never overflows.
+                    let next = (u32::from_be_bytes([0, lo[0], lo[1], lo[2]]) + 1).to_be_bytes();
+                    let hi = [next[1], next[2], next[3]];
+                    for entry in prints.range::<&[u8]>(&lo[..]..&hi[..]).map_err(state_err)? {
+                        let (key, value) = entry.map_err(state_err)?;
+                        if (value.value() ^ fp).count_ones() > max_distance {
+                            continue;
+                        }
+                        let Ok(other) = std::str::from_utf8(&key.value()[3..]) else {
+                            continue;
+                        };
+                        if other != id && stored(other)? {
+                            out.push(Identity::CopyOf(other.to_owned()));
+                            continue 'docs;
+                        }
+                    }
+                }
+            }
+            out.push(Identity::New);
+        }
+        Ok(out)
+    }
+
+    /// Remembers, in one write, the fingerprints of stored documents (so
+    /// later copies are found) and which ids are copies of which (so a copy
+    /// seen again is known as one at once, even if its text changed).
+    pub fn record_copies(
+        &self,
+        fingerprints: &[(&str, u64)],
+        aliases: &[(&str, &str)],
+    ) -> Result<()> {
+        if fingerprints.is_empty() && aliases.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(state_err)?;
+        {
+            let mut prints = tx.open_table(FINGERPRINTS).map_err(state_err)?;
+            let mut print_of = tx.open_table(FINGERPRINT_OF).map_err(state_err)?;
+            let mut alias_table = tx.open_table(ALIASES).map_err(state_err)?;
+            let mut key = Vec::new();
+            for &(id, fp) in fingerprints {
+                for i in 0..4u8 {
+                    key.clear();
+                    key.extend_from_slice(&band_prefix(fp, i));
+                    key.extend_from_slice(id.as_bytes());
+                    prints.insert(key.as_slice(), fp).map_err(state_err)?;
+                }
+                print_of.insert(id, fp).map_err(state_err)?;
+            }
+            for &(copy, first) in aliases {
+                alias_table.insert(copy, first).map_err(state_err)?;
+            }
+        }
+        tx.commit().map_err(state::state_err)
+    }
+}

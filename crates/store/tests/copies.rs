@@ -1,0 +1,102 @@
+//! Copies of one post under other ids, against a real data directory.
+
+use chrono::{TimeZone, Utc};
+use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceKind};
+use repmon_store::{Identity, Store};
+
+fn mention(id: &str) -> Mention {
+    let t = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    Mention {
+        doc: Document {
+            id: id.into(),
+            source: "blog".into(),
+            kind: SourceKind::Feed,
+            url: format!("https://blog.example/{id}"),
+            title: String::new(),
+            body: "Golf Internet ligt eruit".into(),
+            author: None,
+            published: t,
+            first_seen: t,
+            lang_hint: None,
+            thread: None,
+            in_reply_to: None,
+            position: None,
+            rating: None,
+            about: None,
+        },
+        lang: "nl".into(),
+        companies: vec![CompanyMention {
+            company: "golf".into(),
+            sentiment: Sentiment::Negative,
+            score: -0.5,
+            owned: false,
+            terms: vec![],
+        }],
+    }
+}
+
+const FP: u64 = 0x0123_4567_89ab_cdef;
+
+#[test]
+fn a_near_fingerprint_under_another_id_is_a_copy_of_the_stored_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.identify(&[("a", Some(FP))], 3).unwrap(),
+        [Identity::New]
+    );
+    store.write_mentions(&[mention("a")]).unwrap();
+    store.record_copies(&[("a", FP)], &[]).unwrap();
+
+    // Three bits off, each in another band; and four bits off in one band.
+    let near = FP ^ 1 ^ (1 << 20) ^ (1 << 63);
+    let far = FP ^ 0b1111 ^ (1 << 20) ^ (1 << 40) ^ (1 << 63);
+    let found = store
+        .identify(
+            &[
+                ("a", Some(near)),
+                ("b", Some(near)),
+                ("c", Some(far)),
+                ("d", None),
+                ("e", Some(!FP)),
+            ],
+            3,
+        )
+        .unwrap();
+    assert_eq!(
+        found,
+        [
+            Identity::Stored {
+                fingerprint: Some(FP)
+            },
+            Identity::CopyOf("a".into()),
+            Identity::New,
+            Identity::New,
+            Identity::New,
+        ]
+    );
+}
+
+#[test]
+fn an_alias_holds_across_a_restart_and_lapses_with_its_original() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.write_mentions(&[mention("a")]).unwrap();
+        store.record_copies(&[("a", FP)], &[("b", "a")]).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    // The copy's text changed since: it is still known as a copy.
+    assert_eq!(
+        store.identify(&[("b", Some(!FP)), ("b", None)], 3).unwrap(),
+        [Identity::CopyOf("a".into()), Identity::CopyOf("a".into())]
+    );
+    assert_eq!(store.delete_mentions(&["a".into()]).unwrap(), 1);
+    assert_eq!(
+        store
+            .identify(&[("b", Some(FP)), ("c", Some(FP))], 3)
+            .unwrap(),
+        [Identity::New, Identity::New],
+        "copies of a removed mention are new again"
+    );
+}

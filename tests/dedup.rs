@@ -1,0 +1,253 @@
+//! One post, many ways in: the real binary polls a fixture web on 127.0.0.1
+//! where the same post arrives under other URLs (a syndicated copy in a
+//! second feed, a cross-post on Mastodon) and as a reblog, and where the
+//! blog edits the post between polls. Each post must count as one mention,
+//! with its newest text; short look-alike posts by different people stay two.
+
+mod support;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use support::repmon;
+
+/// The blog post, long enough to be recognised by its text.
+const POST: &str = "Sinds gisteravond ligt het internet van Golf Internet er in heel \
+    Utrecht uit. De klantenservice neemt niet op en op de storingspagina staat nog steeds \
+    dat alles werkt. Wij werken thuis en verliezen zo een hele dag omzet. Wanneer komt er \
+    eindelijk een oplossing en krijgen klanten een vergoeding?";
+/// What the blog adds to the post before the second poll.
+const UPDATE: &str = " Update: Golf Internet meldt dat de storing verholpen is.";
+/// A short post two different people wrote word for word.
+const SHORT: &str = "Golf Internet ligt er weer uit.";
+
+struct Web {
+    base: String,
+    edited: AtomicBool,
+}
+
+fn rss(items: &str) -> axum::response::Response {
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml")],
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>http://x/</link><description>d</description>{items}</channel></rss>"#
+        ),
+    )
+        .into_response()
+}
+
+async fn blog(State(w): State<Arc<Web>>) -> impl IntoResponse {
+    let body = if w.edited.load(Ordering::SeqCst) {
+        format!("{POST}{UPDATE}")
+    } else {
+        POST.to_string()
+    };
+    let b = &w.base;
+    rss(&format!(
+        "<item><guid>{b}/blog/storing</guid><link>{b}/blog/storing</link><title>Storing bij Golf Internet</title>\
+         <description><![CDATA[<p>{body}</p>]]></description><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>\
+         <item><guid>{b}/blog/kort-1</guid><link>{b}/blog/kort-1</link><title>Kort</title>\
+         <description>{SHORT}</description><author>anna@blog.example (Anna)</author><pubDate>Fri, 20 Nov 2026 11:00:00 GMT</pubDate></item>"
+    ))
+}
+
+/// A news aggregator carrying the blog post as a syndicated copy (its own
+/// URL, another title, other markup) and someone else's identical short post.
+async fn aggregator(State(w): State<Arc<Web>>) -> impl IntoResponse {
+    let b = &w.base;
+    let copy = POST.replace(". ", ".</p>\n<p>");
+    // After the edit, a second site copies the updated post as well.
+    let late = if w.edited.load(Ordering::SeqCst) {
+        format!(
+            "<item><guid>agg-993</guid><link>{b}/aggregator/993</link><title>Overgenomen</title>\
+             <description><![CDATA[<blockquote>{POST}<br/>{UPDATE}</blockquote>]]></description><pubDate>Fri, 20 Nov 2026 15:00:00 GMT</pubDate></item>"
+        )
+    } else {
+        String::new()
+    };
+    rss(&format!(
+        "{late}<item><guid>agg-991</guid><link>{b}/aggregator/991?utm_source=rss</link><title>[Blog] Storing bij Golf Internet</title>\
+         <description><![CDATA[<div class=\"syndicated\"><p>{copy}</p></div>]]></description><pubDate>Fri, 20 Nov 2026 12:00:00 GMT</pubDate></item>\
+         <item><guid>agg-992</guid><link>{b}/aggregator/992</link><title>Lezersbericht</title>\
+         <description>{SHORT}</description><pubDate>Fri, 20 Nov 2026 12:30:00 GMT</pubDate></item>"
+    ))
+}
+
+fn status(b: &str, id: &str, acct: &str, content: &str) -> Value {
+    json!({
+        "id": id, "created_at": "2026-11-20T13:00:00.000Z", "in_reply_to_id": null,
+        "url": format!("{b}/@{acct}/{id}"), "uri": format!("{b}/users/{acct}/statuses/{id}"),
+        "content": format!("<p>{content}</p>"), "spoiler_text": "", "language": "nl",
+        "account": {"id": "1", "acct": acct, "username": acct}, "reblog": null
+    })
+}
+
+/// The hashtag timeline: a complaint and the blog's own cross-post of its text.
+async fn tag(State(w): State<Arc<Web>>) -> impl IntoResponse {
+    let b = &w.base;
+    axum::Json(json!([
+        status(b, "105", "blogger", POST),
+        status(
+            b,
+            "101",
+            "klant",
+            "Al drie dagen geen wifi en Golf Internet belooft niets. Dit is de laatste maand dat ik klant ben, wat een slechte service na zoveel jaren trouw betalen."
+        ),
+    ]))
+}
+
+/// An account timeline that reblogs the complaint the tag timeline carries.
+async fn account(State(w): State<Arc<Web>>) -> impl IntoResponse {
+    let b = &w.base;
+    let mut reblog = status(b, "110", "nieuws", "");
+    reblog["reblog"] = status(
+        b,
+        "101",
+        "klant",
+        "Al drie dagen geen wifi en Golf Internet belooft niets. Dit is de laatste maand dat ik klant ben, wat een slechte service na zoveel jaren trouw betalen.",
+    );
+    axum::Json(json!([reblog]))
+}
+
+async fn serve() -> Arc<Web> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web = Arc::new(Web {
+        base: format!("http://{}", listener.local_addr().unwrap()),
+        edited: AtomicBool::new(false),
+    });
+    let app = Router::new()
+        .route("/blog/feed.xml", get(blog))
+        .route("/aggregator/feed.xml", get(aggregator))
+        .route("/api/v1/timelines/tag/golf", get(tag))
+        .route(
+            "/api/v1/accounts/lookup",
+            get(|| async { axum::Json(json!({"id": "7", "acct": "nieuws"})) }),
+        )
+        .route("/api/v1/accounts/7/statuses", get(account))
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .with_state(web.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    web
+}
+
+fn write_config(path: &Path, data: &Path, web: &str) {
+    let text = format!(
+        r#"
+data_dir = "{data}"
+
+[poll]
+interval = "1h"
+timeout = "5s"
+host_delay = "10ms"
+
+[[companies]]
+id = "golf"
+name = "Golf Internet"
+terms = ["Golf Internet"]
+
+[[sources]]
+id = "blog"
+kind = "feed"
+url = "{web}/blog/feed.xml"
+
+[[sources]]
+id = "aggregator"
+kind = "feed"
+url = "{web}/aggregator/feed.xml"
+
+[[sources]]
+id = "social"
+kind = "mastodon"
+url = "{web}"
+tags = ["golf"]
+accounts = ["nieuws"]
+"#,
+        data = data.display()
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+/// `repmon search` as JSON: (total, [(source, title, author)] sorted).
+fn search(config: &Path, q: &str) -> (u64, Vec<(String, String, String)>) {
+    let out = repmon(config, &["search", q, "--format", "json", "--limit", "50"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let mut hits: Vec<(String, String, String)> = v["mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["source"].as_str().unwrap_or("").to_string(),
+                m["title"].as_str().unwrap_or("").to_string(),
+                m["author"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    hits.sort();
+    (v["total"].as_u64().unwrap(), hits)
+}
+
+fn poll(config: &Path) -> String {
+    let out = repmon(config, &["poll"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_reached_through_several_sources_counts_once_and_updates_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let web = serve().await;
+    let config = tmp.path().join("repmon.toml");
+    write_config(&config, &tmp.path().join("data"), &web.base);
+
+    poll(&config);
+    let (total, hits) = search(&config, "");
+    assert_eq!(
+        hits,
+        [
+            ("aggregator".into(), "Lezersbericht".into(), "".into()),
+            ("blog".into(), "Kort".into(), "Anna".into()),
+            ("blog".into(), "Storing bij Golf Internet".into(), "".into()),
+            ("social".into(), "".into(), "klant".into()),
+        ],
+        "the syndicated copy and the cross-post add nothing, the reblog is the complaint \
+         itself, and the two short posts stay two"
+    );
+    assert_eq!(total, 4);
+
+    // The blog edits its post; the aggregator still carries the old text.
+    web.edited.store(true, Ordering::SeqCst);
+    poll(&config);
+    let (total, _) = search(&config, "");
+    assert_eq!(
+        total, 4,
+        "an edit updates the mention instead of adding one"
+    );
+    let (_, updated) = search(&config, "verholpen");
+    assert_eq!(
+        updated,
+        [("blog".into(), "Storing bij Golf Internet".into(), "".into())],
+        "the mention carries the new text"
+    );
+
+    // A third poll, nothing changed: still one mention per post.
+    poll(&config);
+    assert_eq!(search(&config, "").0, 4);
+}
