@@ -3,6 +3,7 @@
 //! Running the real `repmon` binary against servers on 127.0.0.1.
 
 pub mod fixtures;
+pub mod hostile;
 pub mod receivers;
 
 use std::path::{Path, PathBuf};

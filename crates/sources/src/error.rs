@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The server answered with a status that is neither success nor 304.
-    #[error("{url}: answered {status}")]
+    /// A `Retry-After` it sent is quoted, so a user sees when it is tried again.
+    #[error("{url}: answered {status}{}", retry_note(.retry_after.as_deref()))]
     Status {
         url: String,
         /// Code and reason, e.g. `500 Internal Server Error`.
@@ -106,6 +107,21 @@ impl SourceError {
             Self::Timeout { .. } | Self::Connect { .. } | Self::Request { .. } => true,
             _ => false,
         }
+    }
+}
+
+/// `; the server asks to wait 120 s (Retry-After)` for a `Retry-After` as the
+/// server sent it (seconds or an HTTP date); nothing without one.
+fn retry_note(retry_after: Option<&str>) -> String {
+    match retry_after.map(str::trim) {
+        None | Some("") => String::new(),
+        Some(secs) if secs.parse::<u64>().is_ok() => {
+            format!("; the server asks to wait {secs} s (Retry-After)")
+        }
+        Some(date) => format!(
+            "; the server asks to wait until {} (Retry-After)",
+            one_line(date)
+        ),
     }
 }
 
@@ -208,6 +224,15 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(status(429, Some("soon")).retry_after(now), None);
+        // The message quotes the wait, so `repmon poll` tells the user.
+        assert_eq!(
+            status(429, Some(" 120 ")).to_string(),
+            "https://x.example/feed: answered 429; the server asks to wait 120 s (Retry-After)"
+        );
+        assert_eq!(
+            status(503, Some("Sun, 22 Nov 2026 12:30:00 GMT")).to_string(),
+            "https://x.example/feed: answered 503; the server asks to wait until Sun, 22 Nov 2026 12:30:00 GMT (Retry-After)"
+        );
         assert_eq!(status(429, None).retry_after(now), None);
         assert!(status(410, None).is_gone());
     }
