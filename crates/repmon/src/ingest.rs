@@ -127,6 +127,9 @@ pub struct SourceReport {
     pub requests: usize,
     pub not_modified: usize,
     pub error: Option<String>,
+    /// The error concerns part of the source (a mastodon timeline); the
+    /// rest was read and ingested.
+    pub partial: bool,
 }
 
 /// The outcome of ingesting one batch.
@@ -217,6 +220,15 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                     .state
                     .moved_to(&fetched.source.url)
                     .map(str::to_string);
+                if !outcome.partial_errors.is_empty() {
+                    // Part of the source failed: the source still works
+                    // (no backoff), but the failed part is shown.
+                    let msg = outcome.partial_errors.join("; ");
+                    health.last_error = Some(msg.clone());
+                    health.last_error_at = Some(fetched.at);
+                    report.error = Some(msg);
+                    report.partial = true;
+                }
                 health.consecutive_failures = 0;
                 health.last_success = Some(fetched.at);
                 health.retry_after = None;
@@ -363,6 +375,12 @@ pub fn rerank(
 /// Logs a source's round the way an operator wants to read it.
 pub fn log_report(r: &SourceReport) {
     match &r.error {
+        Some(e) if r.partial => tracing::warn!(
+            source = %r.source,
+            fetched = r.fetched,
+            new_mentions = r.new_mentions,
+            "poll partly failed: {e}"
+        ),
         Some(e) => tracing::warn!(source = %r.source, "poll failed: {e}"),
         None => tracing::info!(
             source = %r.source,

@@ -57,6 +57,11 @@ pub struct PollOutcome {
     /// Set on the poll that found the source moved (its URL answered 301 or
     /// 308): the new URL, which later polls use. Not repeated afterwards.
     pub moved_to: Option<String>,
+    /// Parts of the source that failed while others worked (a mastodon
+    /// timeline), each in one line naming the part and the cause. The
+    /// documents of the parts that worked are in `documents`, and a failed
+    /// part is asked again from where it stood on the next poll.
+    pub partial_errors: Vec<String>,
 }
 
 /// Polls one source once. Never panics; on error the caller keeps the old

@@ -22,6 +22,21 @@ pub struct SourceState {
     /// Where the source moved to after a permanent redirect (301/308).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) moved: Option<Moved>,
+    /// mastodon: the statuses read lately, oldest first, so that a reply in
+    /// a later poll is linked to the document it answers and its thread.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) statuses: Vec<KnownStatus>,
+}
+
+/// A status read before: the instance's id for it and what repmon calls it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct KnownStatus {
+    /// The instance's status id.
+    pub status: String,
+    /// The document id the status got.
+    pub doc: String,
+    /// The document id of its conversation's first status as far as known.
+    pub thread: String,
 }
 
 /// A permanent move of a source's URL, remembered so later polls go
@@ -87,6 +102,7 @@ impl SourceState {
             && self.since.is_empty()
             && self.account_ids.is_empty()
             && self.moved.is_none()
+            && self.statuses.is_empty()
     }
 
     /// Where a source configured at `configured_url` is polled now: the URL

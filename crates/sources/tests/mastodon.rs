@@ -93,6 +93,9 @@ async fn tag(
         .lock()
         .unwrap()
         .push(format!("tag {tag} {}", query_text(&q)));
+    if tag == "kapot" {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response();
+    }
     i.page(
         &format!("tag:{tag}"),
         &q,
@@ -134,6 +137,26 @@ async fn account_statuses(
     )
 }
 
+/// One status by id, from any timeline (or from none: timeline "elsewhere").
+async fn one_status(State(i): State<Arc<Instance>>, Path(id): Path<String>) -> Response {
+    i.requests.lock().unwrap().push(format!("status {id}"));
+    let found = i
+        .statuses
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(_, s)| s["id"] == id.as_str())
+        .map(|(_, s)| s.clone());
+    match found {
+        Some(s) => axum::Json(s).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "Record not found"})),
+        )
+            .into_response(),
+    }
+}
+
 fn query_text(q: &HashMap<String, String>) -> String {
     let mut parts: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
     parts.sort();
@@ -146,6 +169,7 @@ async fn instance() -> (Arc<Instance>, String) {
         .route("/api/v1/timelines/tag/{tag}", get(tag))
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
+        .route("/api/v1/statuses/{id}", get(one_status))
         .with_state(inst.clone());
     let base = serve(app).await;
     *inst.base.lock().unwrap() = base.clone();
@@ -214,7 +238,6 @@ async fn tag_and_account_timelines_with_replies_reblogs_and_since_id() {
     );
 
     let reply = docs.iter().find(|d| d.in_reply_to.is_some()).unwrap();
-    assert_eq!(reply.in_reply_to.as_deref(), Some("101"));
     assert_eq!(reply.author.as_deref(), Some("zonenergie"));
     assert_eq!(reply.body, "@anna Wat vervelend! Stuur ons een DM.");
     assert_eq!(reply.url, format!("{base}/@zonenergie/102"));
@@ -230,6 +253,11 @@ async fn tag_and_account_timelines_with_replies_reblogs_and_since_id() {
     );
     assert_eq!(anna.published.to_rfc3339(), "2026-11-20T10:41:00+00:00");
     assert_eq!(anna.in_reply_to, None);
+    assert_eq!(
+        reply.in_reply_to.as_deref(),
+        Some(anna.id.as_str()),
+        "a reply names the document it answers"
+    );
 
     let shared = docs
         .iter()
@@ -440,4 +468,150 @@ fn without_trailing_commas(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[tokio::test]
+async fn a_company_answer_is_linked_to_the_complaint_by_document_ids() {
+    let (inst, base) = instance().await;
+    // A complaint under the hashtag; the company answers from its account.
+    inst.add(
+        "tag:zonenergie",
+        101,
+        "anna@social.example",
+        "<p>Al twee dagen geen stroom en #ZonEnergie zegt niets</p>",
+        json!({}),
+    );
+    inst.add(
+        "account:7",
+        102,
+        "zonenergie",
+        "<p>@anna Vervelend! We zoeken het uit, stuur ons een DM.</p>",
+        json!({"in_reply_to_id": "101"}),
+    );
+    // It also answers a complaint that carries no followed hashtag.
+    inst.add(
+        "elsewhere",
+        95,
+        "bert",
+        "<p>Zon Energie heeft mijn termijnbedrag verdubbeld</p>",
+        json!({}),
+    );
+    inst.add(
+        "account:7",
+        103,
+        "zonenergie",
+        "<p>@bert Dat klopt niet, we bellen je vandaag.</p>",
+        json!({"in_reply_to_id": "95"}),
+    );
+    // And a reply to a status the instance no longer has.
+    inst.add(
+        "account:7",
+        104,
+        "zonenergie",
+        "<p>Graag gedaan!</p>",
+        json!({"in_reply_to_id": "12"}),
+    );
+
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let source = mastodon_source(&base, &["zonenergie"], &["zonenergie"]);
+    let first = poll(&fetcher, &source, &SourceState::default())
+        .await
+        .unwrap();
+    let by_body = |docs: &[repmon_model::Document], start: &str| {
+        docs.iter()
+            .find(|d| d.body.starts_with(start))
+            .unwrap_or_else(|| panic!("no document starting {start:?} in {docs:#?}"))
+            .clone()
+    };
+    let docs = &first.documents;
+    let anna = by_body(docs, "Al twee dagen");
+    let answer = by_body(docs, "@anna");
+    assert_eq!(
+        anna.thread.as_deref(),
+        Some(anna.id.as_str()),
+        "a status starts its thread"
+    );
+    assert_eq!(anna.in_reply_to, None);
+    assert_eq!(answer.in_reply_to.as_deref(), Some(anna.id.as_str()));
+    assert_eq!(answer.thread.as_deref(), Some(anna.id.as_str()));
+
+    // The complaint without the hashtag was asked for, and is a document now.
+    let bert = by_body(docs, "Zon Energie heeft");
+    assert_eq!(bert.url, format!("{base}/@bert/95"));
+    assert_eq!(bert.thread.as_deref(), Some(bert.id.as_str()));
+    let to_bert = by_body(docs, "@bert");
+    assert_eq!(to_bert.in_reply_to.as_deref(), Some(bert.id.as_str()));
+    assert_eq!(to_bert.thread.as_deref(), Some(bert.id.as_str()));
+
+    // A vanished parent: no link to it, the visible conversation starts here.
+    let thanks = by_body(docs, "Graag gedaan");
+    assert_eq!(thanks.in_reply_to, None);
+    assert_eq!(thanks.thread.as_deref(), Some(thanks.id.as_str()));
+    assert_eq!(docs.len(), 5);
+    assert_eq!(
+        first.requests, 5,
+        "tag, lookup, account statuses, statuses 95 and 12"
+    );
+    let requests = inst.requests.lock().unwrap().clone();
+    assert_eq!(requests[3..], ["status 95", "status 12"]);
+
+    // A later poll links a new reply to a status read in the first one.
+    let state: SourceState =
+        serde_json::from_str(&serde_json::to_string(&first.state).unwrap()).unwrap();
+    inst.add(
+        "tag:zonenergie",
+        105,
+        "anna@social.example",
+        "<p>@zonenergie DM gestuurd #ZonEnergie</p>",
+        json!({"in_reply_to_id": "102"}),
+    );
+    let second = poll(&fetcher, &source, &state).await.unwrap();
+    assert_eq!(second.documents.len(), 1, "{:#?}", second.documents);
+    let later = &second.documents[0];
+    assert_eq!(later.in_reply_to.as_deref(), Some(answer.id.as_str()));
+    assert_eq!(later.thread.as_deref(), Some(anna.id.as_str()));
+    assert_eq!(second.requests, 2, "no lookups: the parent was remembered");
+}
+
+#[tokio::test]
+async fn a_failing_timeline_leaves_the_others_read_and_is_reported() {
+    let (inst, base) = instance().await;
+    inst.add(
+        "tag:zonenergie",
+        101,
+        "anna",
+        "<p>Overgestapt naar Zon Energie</p>",
+        json!({}),
+    );
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let source = mastodon_source(&base, &["kapot", "zonenergie"], &["nobody"]);
+    // The broken timeline had been read before: its cursor must survive.
+    let mut before = serde_json::json!({"since": {"tag:kapot": "50"}});
+    let state: SourceState = serde_json::from_value(before.take()).unwrap();
+    let out = poll(&fetcher, &source, &state).await.unwrap();
+    assert_eq!(out.documents.len(), 1);
+    assert_eq!(out.documents[0].body, "Overgestapt naar Zon Energie");
+    assert_eq!(
+        out.partial_errors,
+        [
+            format!(
+                "timeline #kapot failed: {base}/api/v1/timelines/tag/kapot?limit=40&since_id=50: answered 500 Internal Server Error"
+            ),
+            format!(
+                "timeline @nobody failed: {base}/api/v1/accounts/lookup?acct=nobody: the instance knows no account @nobody (check accounts in the source)"
+            ),
+        ]
+    );
+    assert_eq!(
+        out.state.since_id("tag:kapot"),
+        Some("50"),
+        "asked again from where it stood"
+    );
+    assert_eq!(out.state.since_id("tag:zonenergie"), Some("101"));
+
+    // When every timeline fails, the source fails.
+    let err = poll(&fetcher, &mastodon_source(&base, &["kapot"], &[]), &state)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("answered 500"), "{err}");
 }

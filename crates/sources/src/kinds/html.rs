@@ -95,6 +95,7 @@ pub(crate) async fn poll(
         not_modified: 0,
         state: SourceState::default(),
         moved_to: None,
+        partial_errors: Vec::new(),
     };
     let mut seen = HashSet::new();
     let mut page_url = first.clone();

@@ -11,14 +11,14 @@ use crate::PollOutcome;
 use crate::error::{SourceError, one_line};
 use crate::fetch::{ACCEPT_JSON, Fetched, Fetcher};
 use crate::ident::{canonical_url, id_for_guid, id_for_link};
-use crate::state::{PageState, SourceState};
+use crate::state::{KnownStatus, PageState, SourceState};
 use crate::text::{collapse_whitespace, html_to_text};
 use chrono::{DateTime, Utc};
 use repmon_config::Source;
 use repmon_model::{Document, SourceKind};
 use serde::{Deserialize, Deserializer};
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use url::Url;
 
 /// At most this many pages of one timeline are read per poll.
@@ -88,6 +88,22 @@ fn id_order(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
+/// At most this many statuses that a reply answers, and that were not read
+/// before, are asked for one by one per poll (to link the reply to them).
+pub const MAX_PARENT_LOOKUPS: usize = 10;
+/// How many statuses a source remembers (id → document) to link later replies.
+const REMEMBERED_STATUSES: usize = 2_000;
+
+/// A document of this poll and where it sits in its conversation.
+struct Link {
+    /// Index in the poll's documents.
+    doc: usize,
+    /// The instance's id for the status.
+    status: String,
+    /// The instance's id for the status it answers.
+    parent: Option<String>,
+}
+
 pub(crate) async fn poll(
     fetcher: &Fetcher,
     source: &Source,
@@ -101,53 +117,245 @@ pub(crate) async fn poll(
         not_modified: 0,
         state: SourceState::default(),
         moved_to: None,
+        partial_errors: Vec::new(),
     };
-    let mut seen_ids = HashSet::new();
+    let mut read = Read::default();
+    // One failing timeline must not cost the others their statuses: each
+    // failure is kept, and the source fails only when every timeline did.
+    let mut failures: Vec<(String, SourceError)> = Vec::new();
+    let mut worked = 0usize;
 
     for tag in &source.tags {
         let tag = tag.trim().trim_start_matches('#');
         if tag.is_empty() {
             continue;
         }
+        let timeline = format!("tag:{tag}");
         let url = api_url(&base, &["timelines", "tag", tag]);
-        read_timeline(
-            fetcher,
-            source,
-            state,
-            &format!("tag:{tag}"),
-            url,
-            now,
-            &mut out,
-            &mut seen_ids,
+        match read_timeline(
+            fetcher, source, state, &timeline, &url, now, &mut out, &mut read,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => worked += 1,
+            Err(e) => {
+                keep_timeline_state(state, &timeline, &url, &mut out.state);
+                failures.push((format!("timeline #{tag}"), e));
+            }
+        }
     }
     for acct in &source.accounts {
         let acct = acct.trim().trim_start_matches('@');
         if acct.is_empty() {
             continue;
         }
+        let timeline = format!("account:{acct}");
         let account_id = match state.account_ids.get(acct) {
             Some(id) => id.clone(),
-            None => lookup_account(fetcher, &base, acct, &mut out).await?,
+            None => match lookup_account(fetcher, &base, acct, &mut out).await {
+                Ok(id) => id,
+                Err(e) => {
+                    failures.push((format!("timeline @{acct}"), e));
+                    continue;
+                }
+            },
         };
         out.state
             .account_ids
             .insert(acct.to_string(), account_id.clone());
         let url = api_url(&base, &["accounts", &account_id, "statuses"]);
-        read_timeline(
-            fetcher,
-            source,
-            state,
-            &format!("account:{acct}"),
-            url,
-            now,
-            &mut out,
-            &mut seen_ids,
+        match read_timeline(
+            fetcher, source, state, &timeline, &url, now, &mut out, &mut read,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => worked += 1,
+            Err(e) => {
+                keep_timeline_state(state, &timeline, &url, &mut out.state);
+                failures.push((format!("timeline @{acct}"), e));
+            }
+        }
     }
+    if worked == 0 && !failures.is_empty() {
+        // Nothing worked: the source as a whole failed, and its error keeps
+        // what the caller needs (Retry-After, 410 Gone, ...).
+        return Err(failures.swap_remove(0).1);
+    }
+    for (part, e) in failures {
+        out.partial_errors.push(format!("{part} failed: {e}"));
+    }
+    link_threads(fetcher, &base, source, state, now, &mut out, read).await;
     Ok(out)
+}
+
+/// What a poll has read so far.
+#[derive(Default)]
+struct Read {
+    /// Document ids already in the outcome (a status on two timelines counts once).
+    ids: HashSet<String>,
+    links: Vec<Link>,
+}
+
+/// A failed timeline is asked again from where it stood: its cursor and
+/// its first page's validators stay as they were.
+fn keep_timeline_state(
+    state: &SourceState,
+    timeline: &str,
+    endpoint: &Url,
+    next: &mut SourceState,
+) {
+    let since = state.since.get(timeline);
+    if let Some(s) = since {
+        next.since.insert(timeline.to_string(), s.clone());
+    }
+    let first = timeline_page(endpoint, since.map(String::as_str), None);
+    if let Some(p) = state.pages.get(first.as_str()) {
+        next.pages.insert(first.to_string(), p.clone());
+    }
+}
+
+/// A timeline page: the newest statuses after `since`, before `max_id`.
+fn timeline_page(endpoint: &Url, since: Option<&str>, max_id: Option<&str>) -> Url {
+    let mut u = endpoint.clone();
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("limit", &PAGE_SIZE.to_string());
+        if let Some(s) = since {
+            q.append_pair("since_id", s);
+        }
+        if let Some(m) = max_id {
+            q.append_pair("max_id", m);
+        }
+    }
+    u
+}
+
+/// Sets every status document's `in_reply_to` and `thread` to repmon
+/// document ids, the way the monitor's webcare reads conversations: a status
+/// that answers none starts its own thread (its own id); a reply answers its
+/// parent's document and shares the parent's thread. Parents come from this
+/// poll, from the statuses remembered from earlier polls, or (up to
+/// [`MAX_PARENT_LOOKUPS`]) are asked for; an asked-for parent becomes a
+/// document too (the complaint a company's account answered may carry no
+/// followed hashtag). A reply whose parent cannot be had starts the thread
+/// as far as it can be seen, and answers nothing known.
+async fn link_threads(
+    fetcher: &Fetcher,
+    base: &Url,
+    source: &Source,
+    state: &SourceState,
+    now: DateTime<Utc>,
+    out: &mut PollOutcome,
+    mut read: Read,
+) {
+    let mut known: HashMap<String, (String, String)> = state
+        .statuses
+        .iter()
+        .map(|k| (k.status.clone(), (k.doc.clone(), k.thread.clone())))
+        .collect();
+    for l in &read.links {
+        known.remove(&l.status); // read again now: linked afresh below
+    }
+    // Parents nobody has seen: ask for a few, newest replies first.
+    let mut asked = 0usize;
+    let mut wanted: Vec<String> = Vec::new();
+    for l in &read.links {
+        if let Some(p) = &l.parent
+            && !known.contains_key(p)
+            && !read.links.iter().any(|o| &o.status == p)
+            && !wanted.contains(p)
+        {
+            wanted.push(p.clone());
+        }
+    }
+    wanted.sort_by(|a, b| id_order(b, a));
+    for parent in wanted {
+        if asked == MAX_PARENT_LOOKUPS {
+            break;
+        }
+        asked += 1;
+        let url = api_url(base, &["statuses", &parent]);
+        let status: Status = match fetcher.get(&url, ACCEPT_JSON, None).await {
+            Ok(fetched) => {
+                out.requests += fetched.requests;
+                match parse_json(&fetched, "a status") {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::debug!(source = %source.id, "cannot read the status a reply answers: {e}");
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                out.requests += 1; // the failed request was made all the same
+                // Deleted or private: the reply stays unlinked, the poll is fine.
+                tracing::debug!(source = %source.id, "cannot fetch the status a reply answers: {e}");
+                continue;
+            }
+        };
+        let (status_id, grandparent) = conversation_ids(&status);
+        let doc = status_document(status, &url, source, now);
+        if read.ids.insert(doc.id.clone()) {
+            out.documents.push(doc);
+            read.links.push(Link {
+                doc: out.documents.len() - 1,
+                status: status_id,
+                parent: grandparent,
+            });
+        }
+    }
+
+    // Parents before replies: status ids grow with time.
+    read.links.sort_by(|a, b| id_order(&a.status, &b.status));
+    for l in &read.links {
+        let doc = &mut out.documents[l.doc];
+        let (in_reply_to, thread) = match &l.parent {
+            None => (None, Some(doc.id.clone())),
+            Some(p) => match known.get(p) {
+                Some((parent_doc, parent_thread)) => {
+                    (Some(parent_doc.clone()), Some(parent_thread.clone()))
+                }
+                // The answered status cannot be had (deleted, private, or
+                // beyond the lookups): the conversation as far as it can be
+                // seen starts here.
+                None => (None, Some(doc.id.clone())),
+            },
+        };
+        doc.in_reply_to = in_reply_to;
+        doc.thread = thread;
+        if let Some(t) = &doc.thread {
+            known.insert(l.status.clone(), (doc.id.clone(), t.clone()));
+        }
+    }
+
+    // Remember the newest statuses for the next polls, oldest first.
+    let mut remembered: Vec<KnownStatus> = state
+        .statuses
+        .iter()
+        .filter(|k| !read.links.iter().any(|l| l.status == k.status))
+        .cloned()
+        .collect();
+    for l in &read.links {
+        let doc = &out.documents[l.doc];
+        if let Some(thread) = &doc.thread {
+            remembered.push(KnownStatus {
+                status: l.status.clone(),
+                doc: doc.id.clone(),
+                thread: thread.clone(),
+            });
+        }
+    }
+    remembered.sort_by(|a, b| id_order(&a.status, &b.status));
+    let excess = remembered.len().saturating_sub(REMEMBERED_STATUSES);
+    remembered.drain(..excess);
+    out.state.statuses = remembered;
+}
+
+/// The instance's id of the status a status stands for (a reblog stands for
+/// the status it shares) and of the status that one answers.
+fn conversation_ids(status: &Status) -> (String, Option<String>) {
+    let s = status.reblog.as_deref().unwrap_or(status);
+    (s.id.clone(), s.in_reply_to_id.clone())
 }
 
 /// `{instance}/api/v1/...`, each part percent-encoded as one path segment.
@@ -194,28 +402,15 @@ async fn read_timeline(
     source: &Source,
     state: &SourceState,
     timeline: &str,
-    endpoint: Url,
+    endpoint: &Url,
     now: DateTime<Utc>,
     out: &mut PollOutcome,
-    seen_ids: &mut HashSet<String>,
+    read: &mut Read,
 ) -> Result<(), SourceError> {
     let since = state.since.get(timeline).cloned();
     let mut newest = since.clone();
-    let page_url = |max_id: Option<&str>| {
-        let mut u = endpoint.clone();
-        {
-            let mut q = u.query_pairs_mut();
-            q.append_pair("limit", &PAGE_SIZE.to_string());
-            if let Some(s) = &since {
-                q.append_pair("since_id", s);
-            }
-            if let Some(m) = max_id {
-                q.append_pair("max_id", m);
-            }
-        }
-        u
-    };
-    let first = page_url(None);
+    let first = timeline_page(endpoint, since.as_deref(), None);
+    let mut first_page: Option<PageState> = None;
     let mut url = first.clone();
     for page in 0..MAX_PAGES {
         // Only the first page's URL recurs from poll to poll, so only its
@@ -228,13 +423,10 @@ async fn read_timeline(
         let fetched = fetcher.get(&url, ACCEPT_JSON, validators).await?;
         out.requests += fetched.requests;
         if page == 0 {
-            out.state.pages.insert(
-                first.to_string(),
-                PageState {
-                    validators: fetched.validators.clone(),
-                    ..PageState::default()
-                },
-            );
+            first_page = Some(PageState {
+                validators: fetched.validators.clone(),
+                ..PageState::default()
+            });
         }
         if fetched.not_modified {
             out.not_modified += 1;
@@ -262,9 +454,15 @@ async fn read_timeline(
             {
                 oldest = Some(status.id.clone());
             }
+            let (status_id, parent) = conversation_ids(&status);
             let doc = status_document(status, &fetched.url, source, now);
-            if seen_ids.insert(doc.id.clone()) {
+            if read.ids.insert(doc.id.clone()) {
                 out.documents.push(doc);
+                read.links.push(Link {
+                    doc: out.documents.len() - 1,
+                    status: status_id,
+                    parent,
+                });
             }
         }
         // A short page is the last one; so is one with nothing new on it.
@@ -273,7 +471,11 @@ async fn read_timeline(
             break;
         }
         let max_id = next_max_id(&fetched).unwrap_or(oldest);
-        url = page_url(Some(&max_id));
+        url = timeline_page(endpoint, since.as_deref(), Some(&max_id));
+    }
+    // Saved only now: a timeline that failed half-way is asked again in full.
+    if let Some(p) = first_page {
+        out.state.pages.insert(first.to_string(), p);
     }
     if let Some(n) = newest {
         out.state.since.insert(timeline.to_string(), n);
@@ -310,6 +512,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 }
 
 /// A status as a document; a reblog stands for the status it shares.
+///
+/// `thread` and `in_reply_to` are left empty: they are document ids, which
+/// only a poll that knows the conversation's other statuses can set.
 pub fn status_document(
     status: Status,
     api_url: &Url,
@@ -367,7 +572,7 @@ pub fn status_document(
         first_seen: now,
         lang_hint: s.language.filter(|l| !l.trim().is_empty()),
         thread: None,
-        in_reply_to: s.in_reply_to_id,
+        in_reply_to: None,
         position: None,
         rating: None,
         about: None,

@@ -36,6 +36,7 @@ pub(crate) fn one_page_outcome(
         not_modified: usize::from(fetched.not_modified),
         state: next,
         moved_to: fetched.moved_permanently.map(|u| u.to_string()),
+        partial_errors: Vec::new(),
     }
 }
 
