@@ -339,7 +339,7 @@ impl Analyzer {
                     }
                 }
             }
-            let mut score = tally.score();
+            let mut score = lex.map_or(tally.score(), |l| l.calibrate(tally.score()));
             if let Some(stars) = doc.rating.filter(|r| r.is_finite())
                 && (about.is_none() || about == Some(company))
             {
@@ -443,7 +443,60 @@ fn terms_of(norm: &str, clauses: &[Clause], which: &[u32], own: &[String]) -> Ve
 
 /// Sentiment of a piece of text in a language, -1..=1 (0 for other languages).
 pub fn sentiment(text: &str, lang: &str) -> f32 {
-    let Some(lex) = lexicon(lang) else { return 0.0 };
+    match lexicon(lang) {
+        Some(lex) => sentiment_with(lex, text),
+        None => 0.0,
+    }
+}
+
+/// What the lexicon learner (`examples/learn_lexicon.rs`) needs from the
+/// scorer; not part of the daemon's interface.
+#[doc(hidden)]
+pub mod learning {
+    /// [`crate::sentiment`] with the hand-written lexicon only, without the
+    /// learned table: the learner explains what this leaves unexplained.
+    pub fn hand_sentiment(text: &str, lang: &str) -> f32 {
+        match crate::sentiment::hand_lexicon(lang) {
+            Some(lex) => crate::sentiment_with(lex, text),
+            None => 0.0,
+        }
+    }
+
+    /// The scorer with a candidate learned table (the format of
+    /// `lexicon/*_learned.tsv`) under the hand-written one.
+    pub struct CandidateScorer(crate::sentiment::Lexicon);
+
+    impl CandidateScorer {
+        /// None for a language without a hand lexicon.
+        pub fn new(lang: &str, learned: &'static str) -> Option<CandidateScorer> {
+            crate::sentiment::Lexicon::with_learned(lang, learned).map(CandidateScorer)
+        }
+
+        /// Like [`crate::sentiment`], -1..=1.
+        pub fn score(&self, text: &str) -> f32 {
+            crate::sentiment_with(&self.0, text)
+        }
+    }
+
+    /// The key a learned table uses for its neutral band:
+    /// `<neutral_band><TAB>0.2` makes raw scores within ±0.2 neutral.
+    pub const NEUTRAL_BAND_KEY: &str = crate::sentiment::NEUTRAL_BAND_KEY;
+
+    /// Whether the hand-written lexicon alone settles a (lower-case) word:
+    /// listed (even with weight 0) or found through one of its forms. A
+    /// learned table need not, and must not, say anything about it.
+    pub fn hand_decides(word: &str, lang: &str) -> bool {
+        crate::sentiment::hand_lexicon(lang).is_some_and(|l| l.decides(word))
+    }
+
+    /// Whether the scorer treats a (lower-case) word by its role (negation,
+    /// intensifier, function word) rather than by a weight.
+    pub fn is_modifier(word: &str, lang: &str) -> bool {
+        crate::sentiment::is_modifier_in(word, lang)
+    }
+}
+
+fn sentiment_with(lex: &sentiment::Lexicon, text: &str) -> f32 {
     SCRATCH.with(|cell| {
         let s = &mut *cell.borrow_mut();
         s.norm.set(text);
@@ -454,7 +507,7 @@ pub fn sentiment(text: &str, lang: &str) -> f32 {
             let t = score_clause(lex, &norm[c.start as usize..c.end as usize]);
             tally.add(t, clause_weight(&s.clauses, i));
         }
-        tally.score()
+        lex.calibrate(tally.score())
     })
 }
 
