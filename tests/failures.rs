@@ -40,7 +40,7 @@ const FAILING: &[Failing] = &[
         id: "truncated",
         kind: "feed",
         path: "/truncated.xml",
-        says: &["the feed cannot be read"],
+        says: &["the feed cannot be read: it ends before it is complete (cut off?)"],
     },
     Failing {
         id: "huge",
@@ -543,6 +543,35 @@ async fn the_daemon_keeps_ingesting_while_failing_sources_back_off() {
         wrong.join("\n")
     );
 
+    // The sources page shows the same causes, the scraped error text escaped.
+    let page = http
+        .get(format!("{api}/sources"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("`</b>`"),
+        "the malformed feed's tags in its error are shown as text, not markup"
+    );
+    let text = unescape(&page);
+    let wrong: Vec<String> = FAILING
+        .iter()
+        .filter_map(|f| {
+            let row = text
+                .split("<tr>")
+                .find(|row| row.contains(&format!(">{}<", f.id)));
+            judge(f, &web, row)
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "/sources:\n{}\n\n{page}",
+        wrong.join("\n")
+    );
+
     // ... and every good source's mentions are in.
     for &(id, _, _, mentions) in GOOD {
         let found = get(&format!("/api/v1/mentions?limit=1&source={id}"))
@@ -563,4 +592,14 @@ async fn the_daemon_keeps_ingesting_while_failing_sources_back_off() {
     }
     let status = daemon.stop();
     assert!(status.success(), "{}", daemon.log_text());
+}
+
+/// A page's text with HTML's character references read back.
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -196,6 +196,14 @@ fn not_a_feed(text: &str, content_type: Option<&str>, url: &Url, cause: String) 
             };
         }
     }
+    // A download cut short is the usual reason a feed stops mid-way; the
+    // parsers' own words ("end of input", "EOF") do not say so plainly.
+    let lower = cause.to_ascii_lowercase();
+    let cause = if lower.contains("end of input") || lower.contains("eof") {
+        format!("it ends before it is complete (cut off?): {cause}")
+    } else {
+        cause
+    };
     SourceError::BadFeed {
         url: url.to_string(),
         cause,
@@ -547,6 +555,35 @@ mod tests {
         assert_eq!(fixed, "<rss version=\"2.0\"  a='b'><channel/></rss>");
         assert_eq!(repaired("<rss version=\"2.0\"><channel/></rss>"), None);
         assert_eq!(repaired("<feed/>"), None);
+    }
+
+    #[test]
+    fn a_feed_cut_short_says_so() {
+        let source: Source = serde_json::from_value(
+            serde_json::json!({"id": "c", "kind": "feed", "url": "https://c.example/feed"}),
+        )
+        .unwrap();
+        let base = Url::parse("https://c.example/feed").unwrap();
+        let whole = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title>\
+            <item><title>one</title></item><item><title>two</title></item></channel></rss>";
+        let json =
+            r#"{"version": "https://jsonfeed.org/version/1.1", "title": "c", "items": [{"id": "1""#;
+        for cut in [
+            &whole[..whole.find("<item>").unwrap() + 12],
+            &whole[..whole.find("</item>").unwrap() + 7],
+            json,
+        ] {
+            let err = parse_feed(cut.as_bytes(), None, &base, &source, Utc::now()).unwrap_err();
+            assert!(
+                err.to_string().contains(
+                    "the feed cannot be read: it ends before it is complete (cut off?): "
+                ),
+                "{cut}: {err}"
+            );
+        }
+        let broken = whole.replace("</title></item>", "</item></title>");
+        let err = parse_feed(broken.as_bytes(), None, &base, &source, Utc::now()).unwrap_err();
+        assert!(!err.to_string().contains("cut off"), "{err}");
     }
 
     #[test]
