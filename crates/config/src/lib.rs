@@ -322,11 +322,24 @@ pub struct Source {
     /// html: the link to the thread's next page.
     #[serde(default)]
     pub next: Option<String>,
+    /// html, reviews: the IANA time zone (e.g. "Europe/Amsterdam") of times
+    /// the pages write without one; such times are UTC when this is not set.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 impl Source {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)
+    }
+
+    /// The zone of times written without one: `timezone`, else UTC (a
+    /// config that passed validation names a known zone).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|z| z.trim().parse().ok())
+            .unwrap_or(chrono_tz::UTC)
     }
 }
 

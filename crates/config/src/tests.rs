@@ -182,6 +182,33 @@ fn reviews_company_must_exist() {
 }
 
 #[test]
+fn a_source_timezone_must_be_a_known_zone_on_a_page_kind() {
+    let html = "kind = \"html\"\nitem = \"article\"\nbody = \"p\"";
+    let e = err(&MINIMAL.replace(
+        "kind = \"feed\"",
+        &format!("{html}\ntimezone = \"Europe/Amsterdm\""),
+    ));
+    assert!(
+        e.contains("sources[0].timezone")
+            && e.contains("\"Europe/Amsterdm\" is not an IANA time zone"),
+        "{e}"
+    );
+    let e = err(&MINIMAL.replace("kind = \"feed\"", "kind = \"feed\"\ntimezone = \"UTC\""));
+    assert!(
+        e.contains("sources[0].timezone") && e.contains("not a key of a feed source"),
+        "{e}"
+    );
+    let c = load(&MINIMAL.replace(
+        "kind = \"feed\"",
+        &format!("{html}\ntimezone = \"Europe/Amsterdam\""),
+    ))
+    .unwrap();
+    assert_eq!(c.sources[0].zone(), chrono_tz::Europe::Amsterdam);
+    let c = load(&MINIMAL.replace("kind = \"feed\"", html)).unwrap();
+    assert_eq!(c.sources[0].zone(), chrono_tz::UTC, "UTC when not set");
+}
+
+#[test]
 fn mastodon_source_follows_something() {
     let e = err(&MINIMAL.replace("kind = \"feed\"", "kind = \"mastodon\""));
     assert!(e.contains("sources[0].tags"), "{e}");

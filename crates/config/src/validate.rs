@@ -112,6 +112,23 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
             check_positive(&at("interval"), iv)?;
         }
         check_kind_keys(s).map_err(|(k, m)| (at(&k), m))?;
+        if let Some(zone) = &s.timezone {
+            if !matches!(s.kind, SourceKind::Html | SourceKind::Reviews) {
+                return Err((
+                    at("timezone"),
+                    format!(
+                        "is not a key of a {} source (only html and reviews pages write times without a zone)",
+                        s.kind
+                    ),
+                ));
+            }
+            if zone.trim().parse::<chrono_tz::Tz>().is_err() {
+                return Err((
+                    at("timezone"),
+                    format!("{zone:?} is not an IANA time zone (e.g. \"Europe/Amsterdam\")"),
+                ));
+            }
+        }
         if let Some(co) = &s.company
             && !ids.contains(co.as_str())
         {

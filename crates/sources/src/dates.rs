@@ -1,9 +1,10 @@
 //! Lenient reading of the times pages and APIs state.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// Date-times without a zone, tried in order. Forums rarely state a zone;
-/// such times are taken as UTC.
+/// such times are read in the source's `timezone` (UTC when not set).
 const NAIVE_DATETIMES: &[&str] = &[
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -23,8 +24,16 @@ const NAIVE_DATES: &[&str] = &["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "
 
 /// Reads a time written as RFC 3339, RFC 2822, `YYYY-MM-DD HH:MM`,
 /// `DD-MM-YYYY HH:MM` (and a few close relatives, or a bare date).
-/// `None` when it is none of these.
+/// `None` when it is none of these. A time without a zone is taken as UTC.
 pub fn parse_lenient(text: &str) -> Option<DateTime<Utc>> {
+    parse_lenient_in(text, chrono_tz::UTC)
+}
+
+/// [`parse_lenient`] for a page whose times without a zone are local times
+/// in `zone`. A local time that occurs twice (the hour the clocks go back)
+/// is the first; one that does not occur (the hour skipped in spring) is
+/// read an hour later, as the clock on the wall would have shown.
+pub fn parse_lenient_in(text: &str, zone: Tz) -> Option<DateTime<Utc>> {
     let s = text.trim();
     // A time is short; anything long is not one, and is not worth trying.
     if s.is_empty() || s.len() > 64 {
@@ -45,21 +54,32 @@ pub fn parse_lenient(text: &str) -> Option<DateTime<Utc>> {
             return Some(t.with_timezone(&Utc));
         }
     }
-    let bare = s
-        .strip_suffix(" UTC")
-        .or_else(|| s.strip_suffix(" GMT"))
-        .unwrap_or(s);
+    // A written UTC or GMT is a zone: it wins over the source's.
+    let (bare, zone) = match s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")) {
+        Some(bare) => (bare, chrono_tz::UTC),
+        None => (s, zone),
+    };
     for fmt in NAIVE_DATETIMES {
         if let Ok(t) = NaiveDateTime::parse_from_str(bare, fmt) {
-            return Some(t.and_utc());
+            return local(t, zone);
         }
     }
     for fmt in NAIVE_DATES {
         if let Ok(d) = NaiveDate::parse_from_str(bare, fmt) {
-            return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+            return d.and_hms_opt(0, 0, 0).and_then(|t| local(t, zone));
         }
     }
     None
+}
+
+fn local(t: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&t)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(t + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -95,6 +115,43 @@ mod tests {
         assert_eq!(
             iso(parse_lenient("2026-11-20T14:03:00.123")),
             "2026-11-20T14:03:00.123+00:00"
+        );
+    }
+
+    #[test]
+    fn times_without_a_zone_are_read_in_the_sources_zone() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        // Winter (UTC+1) and summer (UTC+2).
+        assert_eq!(
+            iso(parse_lenient_in("20-11-2026 14:03", ams)),
+            "2026-11-20T13:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient_in("2026-07-01 14:03", ams)),
+            "2026-07-01T12:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient_in("2026-11-20", ams)),
+            "2026-11-19T23:00:00+00:00"
+        );
+        // A written zone wins over the source's.
+        assert_eq!(
+            iso(parse_lenient_in("2026-11-20T14:03:00+00:00", ams)),
+            "2026-11-20T14:03:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient_in("2026-11-20 14:03 UTC", ams)),
+            "2026-11-20T14:03:00+00:00"
+        );
+        // 02:30 happens twice on 25 October 2026 (the first is summer time)
+        // and not at all on 29 March 2026 (read as 03:30 summer time).
+        assert_eq!(
+            iso(parse_lenient_in("2026-10-25 02:30", ams)),
+            "2026-10-25T00:30:00+00:00"
+        );
+        assert_eq!(
+            iso(parse_lenient_in("2026-03-29 02:30", ams)),
+            "2026-03-29T01:30:00+00:00"
         );
     }
 

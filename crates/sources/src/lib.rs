@@ -24,7 +24,7 @@ mod robots;
 mod state;
 mod text;
 
-pub use dates::parse_lenient as parse_date;
+pub use dates::{parse_lenient as parse_date, parse_lenient_in as parse_date_in};
 pub use error::SourceError;
 pub use fetch::{Fetched, Fetcher, MAX_REDIRECTS, ROBOTS_TTL};
 pub use fingerprint::{

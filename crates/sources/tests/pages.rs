@@ -157,6 +157,39 @@ async fn a_forum_thread_over_two_pages() {
 }
 
 #[tokio::test]
+async fn forum_times_without_a_zone_are_read_in_the_sources_timezone() {
+    let forum = Arc::new(Forum::default());
+    let base = serve(
+        Router::new()
+            .route("/thread/42", get(thread))
+            .with_state(forum.clone()),
+    )
+    .await;
+    let source = source(serde_json::json!({
+        "id": "forum", "kind": "html", "url": format!("{base}/thread/42"),
+        "item": "article.post", "body": "div.body", "date": "time", "next": "a.next",
+        "timezone": "Europe/Amsterdam"
+    }));
+    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let out = poll(&fetcher, &source, &SourceState::default())
+        .await
+        .unwrap();
+    let times: Vec<String> = out
+        .documents
+        .iter()
+        .map(|d| d.published.to_rfc3339())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2026-11-20T13:03:00+00:00", // written with its zone: unchanged
+            "2026-11-20T14:10:00+00:00", // 20-11-2026 15:10 in Amsterdam (UTC+1)
+            "2026-11-21T07:00:00+00:00", // 2026-11-21 08:00 in Amsterdam
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_page_without_matching_posts_is_a_clear_error() {
     let base =
         serve(Router::new().route("/t", get(|| async { axum::response::Html(PAGE_2) }))).await;

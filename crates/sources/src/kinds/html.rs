@@ -7,7 +7,7 @@
 
 use super::{resolve, source_url};
 use crate::PollOutcome;
-use crate::dates::parse_lenient;
+use crate::dates::parse_lenient_in;
 use crate::decode::{Markup, decode};
 use crate::error::{SourceError, one_line};
 use crate::fetch::{ACCEPT_HTML, Fetcher};
@@ -15,6 +15,7 @@ use crate::ident::{canonical_url, id_for_link};
 use crate::state::{PageState, SourceState};
 use crate::text::{MAX_NESTING, check_nesting, collapse_whitespace, element_text};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use repmon_config::Source;
 use repmon_model::{Document, SourceKind};
 use scraper::{ElementRef, Html, Selector};
@@ -204,6 +205,8 @@ fn read_page(
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(str::to_string);
+    // Forums mostly write local times without a zone.
+    let zone = source.zone();
     let mut documents = Vec::new();
     let mut posts = 0u32;
     for item in doc.select(&sel.item) {
@@ -224,7 +227,7 @@ fn read_page(
             .date
             .as_ref()
             .and_then(|s| item.select(s).next())
-            .and_then(post_time)
+            .and_then(|el| post_time(el, zone))
             .unwrap_or(now);
         let link = sel
             .link
@@ -298,9 +301,9 @@ fn joined_text(item: ElementRef<'_>, sel: &Selector) -> String {
 
 /// A post's time: the `datetime` attribute (as `<time>` has), else the
 /// `title` attribute (forums put the full time in a tooltip), else the text.
-fn post_time(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
+fn post_time(el: ElementRef<'_>, zone: Tz) -> Option<DateTime<Utc>> {
     el.attr("datetime")
-        .and_then(parse_lenient)
-        .or_else(|| el.attr("title").and_then(parse_lenient))
-        .or_else(|| parse_lenient(&element_text(el)))
+        .and_then(|t| parse_lenient_in(t, zone))
+        .or_else(|| el.attr("title").and_then(|t| parse_lenient_in(t, zone)))
+        .or_else(|| parse_lenient_in(&element_text(el), zone))
 }

@@ -14,7 +14,7 @@
 
 use super::{one_page_outcome, resolve, source_url};
 use crate::PollOutcome;
-use crate::dates::parse_lenient;
+use crate::dates::parse_lenient_in;
 use crate::decode::{Markup, decode};
 use crate::error::SourceError;
 use crate::fetch::{ACCEPT_HTML, Fetcher};
@@ -199,7 +199,7 @@ fn review_document(r: &Map<String, Value>, ctx: &Context<'_>) -> Option<Document
         .find_map(|k| r.get(*k).and_then(text_of));
     let published = date_text
         .as_deref()
-        .and_then(parse_lenient)
+        .and_then(|t| parse_lenient_in(t, ctx.source.zone()))
         .unwrap_or(ctx.now);
     let own_url = ["url", "@id"]
         .iter()
