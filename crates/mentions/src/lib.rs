@@ -24,7 +24,7 @@ pub use sentiment::{NEGATIVE_AT, POSITIVE_AT};
 use matcher::{Hit, MatchScratch, Matcher, author_is, host_in, host_of};
 use repmon_config::Company;
 use repmon_model::{CompanyMention, Document, Mention, Sentiment};
-use sentiment::{Tally, lexicon, score_clause};
+use sentiment::{Tally, lexicon, score_clause, score_clause_named};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -77,6 +77,8 @@ struct Scratch {
     own: Vec<u32>,
     /// (company, first accepted hit index, hit count) of each company found.
     found: Vec<(u32, u32, u32)>,
+    /// Byte spans of the accepted company names, by start: not scored.
+    names: Vec<(u32, u32)>,
 }
 
 thread_local! {
@@ -259,6 +261,9 @@ impl Analyzer {
         if s.found.is_empty() {
             return None;
         }
+        s.names.clear();
+        s.names.extend(s.accepted.iter().map(|h| (h.start, h.end)));
+        s.names.sort_unstable();
 
         let lang = doc
             .lang_hint
@@ -276,8 +281,10 @@ impl Analyzer {
             *tallies[ci].get_or_insert_with(|| {
                 let c = s.clauses[ci];
                 let clause = &norm[c.start as usize..c.end as usize];
+                let lo = s.names.partition_point(|n| n.0 < c.start);
+                let hi = s.names.partition_point(|n| n.0 < c.end);
                 match lex {
-                    Some(lex) => score_clause(lex, clause),
+                    Some(lex) => score_clause_named(lex, clause, c.start, &s.names[lo..hi]),
                     // Words of other languages are not guessed at; emoji mean the same everywhere.
                     None => sentiment::score_symbols(clause),
                 }

@@ -653,6 +653,19 @@ impl Tally {
 
 /// Score one clause of normalised (lower-case) text.
 pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
+    score_clause_named(lex, s, 0, &[])
+}
+
+/// Whether byte `at` lies in one of the (start, end) spans.
+#[inline]
+fn in_spans(spans: &[(u32, u32)], at: u32) -> bool {
+    spans.iter().any(|&(a, b)| a <= at && at < b)
+}
+
+/// [`score_clause`] for a clause starting at byte `base` of its text, in
+/// which the company names at `names` (byte spans of that text) are not
+/// words of judgement: "Goed Wonen verhoogt de huur" says nothing good.
+pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u32, u32)]) -> Tally {
     let symbols = &*SYMBOLS;
     let mut t = Tally::default();
     let mut toks = Tokens::new(s);
@@ -687,10 +700,12 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     while let Some(tok) = toks.next() {
         match tok {
             Token::Word {
-                text: w, handle, ..
+                text: w,
+                handle,
+                start,
             } => {
-                if handle {
-                    // A user name is not a word of the text.
+                if handle || (!names.is_empty() && in_spans(names, base + start as u32)) {
+                    // A user name or a company's name is not a word of the text.
                     prev = "";
                     prev_added = 0.0;
                     prev_opens = false;

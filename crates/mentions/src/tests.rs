@@ -654,3 +654,47 @@ fn a_company_query_filters_its_matches() {
         ["golf", "rail"]
     );
 }
+
+#[test]
+fn a_company_name_made_of_sentiment_words_is_not_a_judgement() {
+    let a = Analyzer::new(&[
+        company("goed", "Goed Wonen", &["Goed Wonen"]),
+        company("perfect", "Perfect Parcels", &["Perfect Parcels"]),
+    ]);
+    let news = "Goed Wonen verhoogt per 1 januari de huur van de woningen.";
+    assert_eq!(label_of(&a, news, "goed"), Neutral);
+    assert_eq!(score_of(&a, news, "goed"), 0.0);
+    assert_eq!(
+        label_of(
+            &a,
+            "Goed Wonen reageert weer niet, slechte service.",
+            "goed"
+        ),
+        Negative
+    );
+    assert_eq!(
+        label_of(
+            &a,
+            "Perfect Parcels opens a new depot in Utrecht next month.",
+            "perfect"
+        ),
+        Neutral
+    );
+    assert_eq!(
+        label_of(
+            &a,
+            "Perfect Parcels lost my parcel again. Terrible.",
+            "perfect"
+        ),
+        Negative
+    );
+    // The same words outside the name still count.
+    assert_eq!(
+        label_of(
+            &a,
+            "Perfect Parcels was perfect today, right on time",
+            "perfect"
+        ),
+        Positive
+    );
+}
