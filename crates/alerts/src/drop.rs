@@ -355,6 +355,7 @@ mod tests {
                 ..Metrics::default()
             },
             reasons: vec![],
+            reason_details: vec![],
         }
     }
 

@@ -839,6 +839,7 @@ fn two_company_table(first: &str, at: DateTime<Utc>) -> repmon_monitor::Ranking 
             ..Default::default()
         },
         reasons: vec![],
+        reason_details: vec![],
     };
     let second = if first == "zon" { "golf" } else { "zon" };
     repmon_monitor::Ranking {

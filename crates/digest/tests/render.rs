@@ -35,6 +35,7 @@ fn ranking(rows: &[Row], at: DateTime<Utc>) -> Ranking {
                 ..Metrics::default()
             },
             reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            reason_details: vec![],
         })
         .collect();
     Ranking {

@@ -15,7 +15,8 @@ mod model;
 mod reasons;
 
 pub use model::{
-    Components, Model, REVIEWS_PRIOR, WEBCARE_PRIOR, Weights, buzz, reach, reviews, vibe, webcare,
+    Components, Model, REVIEWS_PRIOR, WEBCARE_PRIOR, Weights, buzz, momentum, reach, reviews, vibe,
+    webcare,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -84,6 +85,43 @@ pub struct Entry {
     pub metrics: Metrics,
     /// Sentences a person reads, most important first.
     pub reasons: Vec<String>,
+    /// The same reasons with their evidence: the component, its figure
+    /// before and after, and the mentions behind the move (one per reason,
+    /// in the same order). Empty in snapshots written before it existed.
+    #[serde(default)]
+    pub reason_details: Vec<ReasonDetail>,
+}
+
+/// One reason with what it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonDetail {
+    /// The sentence, as in `reasons`.
+    pub text: String,
+    /// What moved: `vibe`, `buzz`, `reach`, `webcare`, `reviews`,
+    /// `momentum`, `rank` (passed by or passing others), `new`, `quiet` or
+    /// `steady`.
+    pub component: String,
+    /// The component's figure in the window before and in this one: net
+    /// sentiment (-1..1) for vibe, share of the positive and neutral talk
+    /// (0..1) for buzz, distinct authors for reach, answered share of
+    /// complaints (0..1) for webcare, smoothed rating (1-5) for reviews, the
+    /// rank for rank; for momentum `after` is the points it adds to the
+    /// score (negative: takes).
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    /// The mentions behind the move, strongest first (at most three).
+    pub mentions: Vec<ReasonMention>,
+}
+
+/// A mention cited as evidence for a reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonMention {
+    /// The document's title, or the start of its text when it has none.
+    /// Plain text: escape it when showing it as HTML.
+    pub title: String,
+    pub url: String,
+    pub source: String,
+    pub sentiment: Sentiment,
 }
 
 /// A company's figures over one window. SPEC fixes the first six keys;
@@ -173,6 +211,9 @@ pub struct CompanyReport {
     pub metrics: Metrics,
     pub previous_metrics: Metrics,
     pub reasons: Vec<String>,
+    /// The reasons with their evidence (see [`Entry::reason_details`]).
+    #[serde(default)]
+    pub reason_details: Vec<ReasonDetail>,
     /// One point per day of the window, oldest first.
     pub daily: Vec<DailyPoint>,
     pub top_positive: Vec<MentionSummary>,
@@ -261,8 +302,10 @@ impl<'a> Analysis<'a> {
     ) -> Self {
         let cur_tallies = model::tally(companies, current);
         let prev_tallies = model::tally(companies, previous);
-        let cur = model::score_window(model, companies, &cur_tallies);
-        let prev = model::score_window(model, companies, &prev_tallies);
+        // The window before is scored without momentum (the window before
+        // it is not loaded); the current one against it.
+        let prev = model::score_window(model, companies, &prev_tallies, None);
+        let cur = model::score_window(model, companies, &cur_tallies, Some(&prev));
         Analysis {
             model,
             companies,
@@ -307,7 +350,7 @@ impl<'a> Analysis<'a> {
             .map(|j| self.companies[j].name.as_str())
             .take(3)
             .collect();
-        let reasons = if before || self.cur_tallies[i].mentions > 0 {
+        let details = if before || self.cur_tallies[i].mentions > 0 {
             reasons::reasons(
                 &self.model.weights,
                 &self.side(i, true),
@@ -327,7 +370,8 @@ impl<'a> Analysis<'a> {
             score: self.cur.scores[i],
             score_change: before.then(|| model::round(self.cur.scores[i] - self.prev.scores[i], 1)),
             metrics: self.cur.metrics[i].clone(),
-            reasons,
+            reasons: details.iter().map(|d| d.text.clone()).collect(),
+            reason_details: details,
         }
     }
 }
@@ -413,6 +457,7 @@ impl Monitor {
             metrics: entry.metrics,
             previous_metrics: a.prev.metrics[i].clone(),
             reasons: entry.reasons,
+            reason_details: entry.reason_details,
             daily: self.daily(id, tally, w)?,
             top_positive: top_mentions(tally, Sentiment::Positive),
             top_negative: top_mentions(tally, Sentiment::Negative),
@@ -561,7 +606,7 @@ fn top_mentions(tally: &Tally<'_>, sentiment: Sentiment) -> Vec<MentionSummary> 
 }
 
 /// At most `max` chars of `text`, cut at a word and marked with "…" when cut.
-fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         return text.to_owned();

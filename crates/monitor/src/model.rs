@@ -24,6 +24,11 @@ pub struct Weights {
     /// What reviewers rate it: the smoothed mean review rating. Counts only
     /// for companies with ratings in the window.
     pub reviews: f64,
+    /// Which way it is going: the change of smoothed sentiment and share of
+    /// the favourable talk against the window before. Centred on zero, so
+    /// it adds to or takes from the score and never pulls a steady company
+    /// toward the middle (see [`Components::score`]).
+    pub momentum: f64,
 }
 
 impl Default for Weights {
@@ -36,6 +41,7 @@ impl Default for Weights {
             reach: 0.2,
             webcare: 0.15,
             reviews: 0.15,
+            momentum: 0.2,
         }
     }
 }
@@ -68,13 +74,15 @@ impl Model {
                 reach: r.weights.reach,
                 webcare: r.weights.webcare,
                 reviews: r.weights.reviews,
+                momentum: r.weights.momentum,
             },
             prior_mentions: r.sentiment_prior,
         }
     }
 }
 
-/// The three components of a score, each 0..1.
+/// The components of a score: vibe, buzz and reach (each 0..1) always;
+/// webcare and reviews where their data exists; momentum (-0.5..0.5).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Components {
     pub vibe: f64,
@@ -87,25 +95,53 @@ pub struct Components {
     pub webcare: Option<f64>,
     /// Smoothed mean rating mapped to 0..1; None without ratings.
     pub reviews: Option<f64>,
+    /// The change against the window before, -0.5..0.5 (see [`momentum`]);
+    /// 0 without data in either window.
+    pub momentum: f64,
 }
 
 impl Components {
-    /// The score 0-100.
+    /// The points each present component adds to the score, by name, in
+    /// the order vibe, buzz, reach, webcare, reviews, momentum (the last
+    /// may be negative). They sum to the score before clamping.
+    pub fn contributions(&self, w: &Weights) -> [(&'static str, f64); 6] {
+        let total = self.weight_total(w);
+        let part = |weight: f64, value: f64| {
+            if total <= 0.0 {
+                0.0
+            } else {
+                100.0 * weight * value / total
+            }
+        };
+        [
+            ("vibe", part(w.vibe, self.vibe)),
+            ("buzz", part(w.buzz, self.buzz)),
+            ("reach", part(w.reach, self.reach)),
+            ("webcare", self.webcare.map_or(0.0, |v| part(w.webcare, v))),
+            ("reviews", self.reviews.map_or(0.0, |v| part(w.reviews, v))),
+            ("momentum", part(w.momentum, self.momentum)),
+        ]
+    }
+
+    /// The sum of the weights of the components that count (momentum
+    /// excluded: it is an adjustment, not part of the mean).
+    fn weight_total(&self, w: &Weights) -> f64 {
+        w.vibe
+            + w.buzz
+            + w.reach
+            + self.webcare.map_or(0.0, |_| w.webcare)
+            + self.reviews.map_or(0.0, |_| w.reviews)
+    }
+
+    /// The score 0-100: the weighted mean of the present components, plus
+    /// momentum's share, clamped.
     pub fn score(&self, w: &Weights) -> f64 {
-        let mut total = w.vibe + w.buzz + w.reach;
-        let mut sum = w.vibe * self.vibe + w.buzz * self.buzz + w.reach * self.reach;
-        if let Some(webcare) = self.webcare {
-            total += w.webcare;
-            sum += w.webcare * webcare;
-        }
-        if let Some(reviews) = self.reviews {
-            total += w.reviews;
-            sum += w.reviews * reviews;
-        }
+        let total = self.weight_total(w);
         if total <= 0.0 {
             return 0.0;
         }
-        100.0 * sum / total
+        let sum: f64 = self.contributions(w).iter().map(|(_, p)| p).sum();
+        sum.clamp(0.0, 100.0)
     }
 }
 
@@ -156,6 +192,52 @@ pub const REVIEWS_PRIOR: f64 = 5.0;
 pub fn reviews(rating_sum: f64, ratings: u64, all_mean: f64) -> f64 {
     let smoothed = (rating_sum + REVIEWS_PRIOR * all_mean) / (ratings as f64 + REVIEWS_PRIOR);
     ((smoothed - 1.0) / 4.0).clamp(0.0, 1.0)
+}
+
+/// How many standard errors a change must exceed before momentum counts
+/// it: window-to-window noise is not a trend.
+pub const MOMENTUM_Z: f64 = 3.0;
+
+/// **momentum**: which way a company is going, -0.5..0.5. The change of
+/// its vibe (the smoothed net sentiment, so a tiny company's few mentions
+/// barely move it) plus the change of its share of the positive and neutral
+/// talk (an absolute share, so a tiny company going from 2 to 6 mentions
+/// moves it by next to nothing), against the window before. Each change
+/// counts only as far as it exceeds [`MOMENTUM_Z`] of its standard error
+/// (`*_se`, of the difference): equal windows and ordinary noise give 0.
+pub fn momentum(vibe_change: f64, vibe_se: f64, share_change: f64, share_se: f64) -> f64 {
+    let beyond_noise = |d: f64, se: f64| {
+        let room = d.abs() - MOMENTUM_Z * se.max(0.0);
+        if room > 0.0 { room.copysign(d) } else { 0.0 }
+    };
+    let m = beyond_noise(vibe_change, vibe_se) + beyond_noise(share_change, share_se);
+    if m.is_finite() {
+        m.clamp(-0.5, 0.5)
+    } else {
+        0.0
+    }
+}
+
+/// The standard error of a window's vibe: that of its net sentiment (one
+/// mention's +1/0/-1 spread, floored so a unanimous window is not certain),
+/// shrunk as the smoothing shrinks the figure, halved by the 0..1 mapping.
+fn vibe_se(positive: u64, negative: u64, mentions: u64, k: f64) -> f64 {
+    if mentions == 0 {
+        return 0.0;
+    }
+    let n = mentions as f64;
+    let (p, q) = (positive as f64 / n, negative as f64 / n);
+    let variance = (p + q - (p - q) * (p - q)).max(0.05);
+    n / (n + k.max(0.0)) * (variance / n).sqrt() / 2.0
+}
+
+/// The standard error of a share `share` of `total` mentions (binomial).
+fn share_se(share: f64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (share * (1.0 - share) / total as f64).max(0.0).sqrt()
+    }
 }
 
 /// **reach**: distinct authors of favourable-or-neutral mentions on a log
@@ -218,34 +300,39 @@ impl<'a> Tally<'a> {
         }
     }
 
+    /// Each complaint (an earned negative mention in a thread) with the
+    /// seconds until the company's first own post in the same thread (or
+    /// replying to it) after it; None when unanswered.
+    pub fn complaints(&self) -> Vec<(&'a Mention, usize, Option<i64>)> {
+        self.earned
+            .iter()
+            .filter(|(m, ci)| {
+                m.companies[*ci].sentiment == Sentiment::Negative && m.doc.thread.is_some()
+            })
+            .map(|&(m, ci)| {
+                let thread = m.doc.thread.as_deref();
+                let first_answer = self
+                    .own_posts
+                    .iter()
+                    .filter(|a| {
+                        a.doc.published >= m.doc.published
+                            && (a.doc.thread.as_deref() == thread
+                                || a.doc.in_reply_to.as_deref() == Some(m.doc.id.as_str()))
+                    })
+                    .map(|a| (a.doc.published - m.doc.published).num_seconds())
+                    .min();
+                (m, ci, first_answer)
+            })
+            .collect()
+    }
+
     /// Complaints in threads, and how the company's own accounts answered
     /// them. A complaint is answered by the company's first own post in the
     /// same thread (or replying to it) published after it.
     pub fn webcare(&self) -> Option<crate::Webcare> {
-        let mut complaints = 0u64;
-        let mut delays: Vec<i64> = Vec::new();
-        for (m, ci) in &self.earned {
-            if m.companies[*ci].sentiment != Sentiment::Negative {
-                continue;
-            }
-            let Some(thread) = m.doc.thread.as_deref() else {
-                continue; // not said where an answer could be given
-            };
-            complaints += 1;
-            let first_answer = self
-                .own_posts
-                .iter()
-                .filter(|a| {
-                    a.doc.published >= m.doc.published
-                        && (a.doc.thread.as_deref() == Some(thread)
-                            || a.doc.in_reply_to.as_deref() == Some(m.doc.id.as_str()))
-                })
-                .map(|a| (a.doc.published - m.doc.published).num_seconds())
-                .min();
-            if let Some(d) = first_answer {
-                delays.push(d);
-            }
-        }
+        let all = self.complaints();
+        let complaints = all.len() as u64;
+        let mut delays: Vec<i64> = all.iter().filter_map(|c| c.2).collect();
         if complaints == 0 {
             return None;
         }
@@ -362,9 +449,19 @@ pub(crate) struct Scored {
     pub scores: Vec<f64>,
     /// Rank per company (1 = best), companies without data after all others.
     pub ranks: Vec<u32>,
+    /// Standard errors of each company's vibe and supportive share (for
+    /// the next window's momentum).
+    pub noise: Vec<(f64, f64)>,
 }
 
-pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tally<'_>]) -> Scored {
+/// Scores one window. With `before` (the window before, scored) each
+/// company that has data in both gets its momentum; without it momentum is 0.
+pub(crate) fn score_window(
+    model: &Model,
+    companies: &[Company],
+    tallies: &[Tally<'_>],
+    before: Option<&Scored>,
+) -> Scored {
     let total: u64 = tallies.iter().map(|t| t.mentions).sum();
     let metrics: Vec<Metrics> = tallies.iter().map(|t| t.metrics(total)).collect();
     // The prior is the typical company's net sentiment (the median), not the
@@ -406,14 +503,23 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
         .map(|t| t.supportive_authors.len() as u64)
         .max()
         .unwrap_or(0);
+    let noise: Vec<(f64, f64)> = tallies
+        .iter()
+        .map(|t| {
+            (
+                vibe_se(t.positive, t.negative, t.mentions, model.prior_mentions),
+                share_se(share(t), supportive_total),
+            )
+        })
+        .collect();
     let components: Vec<Components> = tallies
         .iter()
-        .zip(&metrics)
-        .map(|(t, _)| {
+        .enumerate()
+        .map(|(i, t)| {
             if t.mentions == 0 {
                 return Components::default();
             }
-            Components {
+            let mut c = Components {
                 vibe: vibe(
                     t.positive,
                     t.negative,
@@ -427,7 +533,20 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
                 webcare: t.webcare().map(|w| webcare(w.answered, w.complaints)),
                 reviews: (t.ratings > 0)
                     .then(|| reviews(t.rating_sum, t.ratings, all_ratings_mean)),
+                momentum: 0.0,
+            };
+            if let Some(b) = before.filter(|b| b.metrics[i].mentions > 0) {
+                let p = &b.components[i];
+                let (v_se, s_se) = b.noise[i];
+                let (v_now, s_now) = noise[i];
+                c.momentum = momentum(
+                    c.vibe - p.vibe,
+                    v_se.hypot(v_now),
+                    c.supportive_share - p.supportive_share,
+                    s_se.hypot(s_now),
+                );
             }
+            c
         })
         .collect();
     let scores: Vec<f64> = components
@@ -460,6 +579,7 @@ pub(crate) fn score_window(model: &Model, companies: &[Company], tallies: &[Tall
         components,
         scores,
         ranks,
+        noise,
     }
 }
 
@@ -483,8 +603,25 @@ mod tests {
             supportive_share: 1.0,
             webcare: None,
             reviews: None,
+            momentum: 0.0,
         };
         assert!((c.score(&Weights::default()) - 100.0).abs() < 1e-9);
+        // Momentum adds and takes points, and the score stays 0-100.
+        let rising = Components {
+            momentum: 0.1,
+            vibe: 0.5,
+            ..c
+        };
+        let w0 = Weights::default();
+        // 100 * (0.5 * 0.5 + 0.3 + 0.2) = 75, plus 100 * 0.2 * 0.1 = 2.
+        assert!((rising.score(&w0) - 77.0).abs() < 1e-9);
+        assert_eq!(Components { momentum: 0.5, ..c }.score(&w0), 100.0);
+        assert_eq!(momentum(0.0, 0.0, 0.0, 0.0), 0.0);
+        assert_eq!(momentum(0.8, 0.0, 0.8, 0.0), 0.5);
+        // Within twice the noise nothing counts; beyond it, only the excess.
+        assert_eq!(momentum(0.1, 0.06, -0.05, 0.03), 0.0);
+        assert!((momentum(0.2, 0.05, 0.0, 0.0) - 0.05).abs() < 1e-12);
+        assert!((momentum(-0.2, 0.05, 0.0, 0.0) + 0.05).abs() < 1e-12);
         // Webcare counts where there is something to answer, and only there.
         let answered_none = Components {
             webcare: Some(0.0),

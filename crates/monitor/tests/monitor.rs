@@ -201,6 +201,7 @@ fn three_happy_mentions_do_not_top_three_hundred_mostly_happy_ones() {
             reach: 0.0,
             webcare: 0.0,
             reviews: 0.0,
+            momentum: 0.0,
         },
         ..Model::default()
     };
@@ -229,6 +230,7 @@ fn buzz_is_damped_so_volume_cannot_dominate() {
             reach: 0.0,
             webcare: 0.0,
             reviews: 0.0,
+            momentum: 0.0,
         },
         ..Model::default()
     };
@@ -376,6 +378,38 @@ fn a_negative_wave_about_a_topic_is_named_in_the_reason() {
         "{first}"
     );
     assert_eq!(golf.reasons.last().unwrap(), "overtaken by zon co, bolt co");
+    // The evidence: the reason's component and figures, and links to the
+    // mentions of the wave (they carry the driver terms; the older price
+    // complaints do not).
+    assert_eq!(golf.reason_details.len(), golf.reasons.len());
+    let d = &golf.reason_details[0];
+    assert_eq!(d.text, *first);
+    assert_eq!(d.component, "vibe");
+    assert_eq!((d.before, d.after), (Some(0.7647), Some(-0.6735)));
+    assert_eq!(d.mentions.len(), 3, "{d:#?}");
+    let wave: Vec<&Mention> = after
+        .mentions
+        .iter()
+        .filter(|m| m.companies[0].terms.iter().any(|t| t == "crasht"))
+        .collect();
+    for cited in &d.mentions {
+        assert_eq!(cited.sentiment, Negative);
+        let m = wave
+            .iter()
+            .find(|m| m.doc.url == cited.url)
+            .unwrap_or_else(|| panic!("{} is not a mention of the wave", cited.url));
+        assert_eq!(cited.title, m.doc.title);
+        assert_eq!(cited.source, m.doc.source);
+    }
+    let last = golf.reason_details.last().unwrap();
+    assert_eq!(last.component, "rank");
+    assert_eq!(
+        (last.before, last.after),
+        (
+            golf.previous_rank.map(f64::from),
+            Some(f64::from(golf.rank))
+        )
+    );
     // Zon rose because Golf fell, though its own score dipped as the market moved: that comes first.
     let zon = r.entry("zon").unwrap();
     assert!(zon.rank < zon.previous_rank.unwrap(), "{zon:#?}");
@@ -414,12 +448,24 @@ fn a_rise_in_mentions_is_explained_with_its_share_of_the_talk() {
         "{:?}",
         riser.reasons
     );
-    // A company that did not move gets a short factual line.
+    // Its own talk did not change, but its share of it fell as the riser
+    // drew more: that is lost momentum, and the reason says so.
+    let flat = r.entry("flat").unwrap();
+    assert_eq!(flat.score_change, Some(-1.4));
+    assert_eq!(
+        flat.reasons,
+        [
+            "momentum took 1.4 points: against the window before, net sentiment went from +0.00 to +0.00 \
+          and the share of the positive and neutral talk from 89% to 68%"
+        ]
+    );
+    // Where the whole market stood still, nothing moves: a short factual line.
+    let r = rank(&cos, &before.sorted(), &before.sorted(), prev, now());
     let flat = r.entry("flat").unwrap();
     assert_eq!(flat.score_change, Some(0.0));
     assert_eq!(
         flat.reasons,
-        ["steady: 100 mentions, sentiment +0.00, share of voice 68%"]
+        ["steady: 100 mentions, sentiment +0.00, share of voice 89%"]
     );
 }
 
@@ -447,6 +493,7 @@ fn ranking_json_has_the_keys_of_the_spec_example() {
             "metrics",
             "previous_rank",
             "rank",
+            "reason_details",
             "reasons",
             "score",
             "score_change"
@@ -838,4 +885,226 @@ fn the_monitor_ranks_with_the_weights_of_the_config() {
         table("vibe = 0.0\nbuzz = 1.0\nreach = 0.0"),
         ["talked", "loved"]
     );
+}
+
+fn with_momentum(weight: f64) -> Model {
+    Model {
+        weights: Weights {
+            momentum: weight,
+            ..Weights::default()
+        },
+        ..Model::default()
+    }
+}
+
+#[test]
+fn momentum_rewards_a_company_that_improved_and_leaves_steady_ones_alone() {
+    let cos = companies(&["better", "same", "other"]);
+    let prev = window().previous();
+    let mut before = Stream::new();
+    // "better" was mostly criticised in the window before; "same" talked of
+    // as it is now.
+    before
+        .simple(prev, "better", Positive, 40)
+        .simple(prev, "better", Negative, 80)
+        .simple(prev, "same", Positive, 80)
+        .simple(prev, "same", Negative, 40)
+        .simple(prev, "other", Positive, 60)
+        .simple(prev, "other", Neutral, 60);
+    let mut after = Stream::new();
+    after
+        .simple(window(), "better", Positive, 80)
+        .simple(window(), "better", Negative, 40)
+        .simple(window(), "same", Positive, 80)
+        .simple(window(), "same", Negative, 40)
+        .simple(window(), "other", Positive, 60)
+        .simple(window(), "other", Neutral, 60);
+    let (cur, old) = (after.sorted(), before.sorted());
+    let r = rank_with(&with_momentum(0.2), &cos, &cur, &old, window(), now());
+    let (better, same) = (r.entry("better").unwrap(), r.entry("same").unwrap());
+    // The same talk in this window; only the way there differs.
+    assert_eq!(better.metrics, same.metrics);
+    assert!(
+        better.score > same.score + 2.0,
+        "{} vs {}",
+        better.score,
+        same.score
+    );
+    assert!(better.rank < same.rank);
+    let reason = better
+        .reason_details
+        .iter()
+        .find(|d| d.component == "momentum")
+        .expect("a momentum reason");
+    assert!(
+        reason.text.starts_with("momentum added")
+            && reason
+                .text
+                .contains("net sentiment went from -0.33 to +0.33"),
+        "{}",
+        reason.text
+    );
+    assert!(reason.after.unwrap() > 2.0, "{reason:?}");
+    // Without the momentum weight the two are level.
+    let flat = rank_with(&with_momentum(0.0), &cos, &cur, &old, window(), now());
+    assert_eq!(
+        flat.entry("better").unwrap().score,
+        flat.entry("same").unwrap().score
+    );
+    // "same" and "other" did not change; "better" took some of the favourable
+    // talk from them, so they lose a little momentum, never gain.
+    assert!(same.score <= flat.entry("same").unwrap().score);
+
+    // Equal windows: momentum has no effect on any score.
+    let still = rank_with(&with_momentum(0.2), &cos, &cur, &cur, window(), now());
+    let none = rank_with(&with_momentum(0.0), &cos, &cur, &cur, window(), now());
+    for id in ["better", "same", "other"] {
+        assert_eq!(
+            still.entry(id).unwrap().score,
+            none.entry(id).unwrap().score,
+            "{id}"
+        );
+    }
+    // No data before: neutral, the score is the one without momentum.
+    let fresh = rank_with(&with_momentum(0.2), &cos, &cur, &[], window(), now());
+    let bare = rank_with(&with_momentum(0.0), &cos, &cur, &[], window(), now());
+    for id in ["better", "same", "other"] {
+        assert_eq!(
+            fresh.entry(id).unwrap().score,
+            bare.entry(id).unwrap().score,
+            "{id}"
+        );
+    }
+    // A tiny company going from 2 to 6 happy mentions barely moves (here: not
+    // at all, the change is within its noise).
+    let cos = companies(&["tiny", "big"]);
+    let mut b = Stream::new();
+    b.simple(prev, "tiny", Positive, 2)
+        .simple(prev, "big", Positive, 300)
+        .simple(prev, "big", Negative, 100);
+    let mut a = Stream::new();
+    a.simple(window(), "tiny", Positive, 6)
+        .simple(window(), "big", Positive, 300)
+        .simple(window(), "big", Negative, 100);
+    let (cur, old) = (a.sorted(), b.sorted());
+    let with = rank_with(&with_momentum(0.2), &cos, &cur, &old, window(), now());
+    let without = rank_with(&with_momentum(0.0), &cos, &cur, &old, window(), now());
+    let gain = with.entry("tiny").unwrap().score - without.entry("tiny").unwrap().score;
+    assert!((0.0..1.0).contains(&gain), "{gain}");
+}
+
+#[test]
+fn complaints_no_longer_answered_give_a_webcare_reason_citing_them() {
+    let min = Duration::minutes;
+    // Four complaints in threads in each window; the same praise around them.
+    let thread_week = |w: Window, tag: &str, answered: bool| {
+        let mut ms = Vec::new();
+        for k in 0..4 {
+            let t = w.from + Duration::days(1 + k);
+            let thread = format!("{tag}-t{k}");
+            ms.push(thread_post(
+                &format!("{tag}-c{k}"),
+                Some(&thread),
+                t,
+                Negative,
+                false,
+            ));
+            if answered {
+                ms.push(thread_post(
+                    &format!("{tag}-a{k}"),
+                    Some(&thread),
+                    t + min(20),
+                    Neutral,
+                    true,
+                ));
+            }
+        }
+        for k in 0..12 {
+            ms.push(thread_post(
+                &format!("{tag}-p{k}"),
+                None,
+                w.from + Duration::hours(5 + k),
+                Positive,
+                false,
+            ));
+        }
+        ms.sort_by_key(|m| m.doc.published);
+        ms
+    };
+    let prev = window().previous();
+    let before = thread_week(prev, "old", true);
+    let now_ = thread_week(window(), "new", false);
+    let r = rank(&companies(&["zon"]), &now_, &before, window(), now());
+    let zon = r.entry("zon").unwrap();
+    assert!(zon.score_change.unwrap() < -1.0, "{zon:#?}");
+    let d = &zon.reason_details[0];
+    assert_eq!(d.component, "webcare", "{zon:#?}");
+    assert_eq!((d.before, d.after), (Some(1.0), Some(0.0)));
+    assert_eq!(
+        d.text,
+        "webcare fell: 0 of 4 complaints in threads answered (0%), before 4 of 4 (100%); \
+         median first answer was 20 min"
+    );
+    assert_eq!(zon.reasons[0], d.text);
+    // The evidence: the complaints left unanswered, with their links.
+    assert_eq!(d.mentions.len(), 3);
+    for cited in &d.mentions {
+        assert!(
+            cited.url.starts_with("https://forum.example.org/new-c"),
+            "{cited:?}"
+        );
+        assert_eq!(cited.sentiment, Negative);
+        assert_eq!(cited.source, "forum");
+    }
+}
+
+#[test]
+fn a_falling_review_rating_gives_a_reviews_reason_citing_the_worst_reviews() {
+    let review = |id: &str, at: DateTime<Utc>, stars: f32| {
+        let mut m = thread_post(
+            id,
+            None,
+            at,
+            if stars >= 3.0 { Positive } else { Negative },
+            false,
+        );
+        m.doc.kind = SourceKind::Reviews;
+        m.doc.source = "zon-reviews".into();
+        m.doc.rating = Some(stars);
+        m.doc.title = format!("{stars} sterren");
+        m
+    };
+    let prev = window().previous();
+    // The stars fall from 5 and 4 to 3 and 1.
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for k in 0..10 {
+        let (s_old, s_new) = if k % 2 == 0 { (5.0, 3.0) } else { (4.0, 1.0) };
+        before.push(review(
+            &format!("old-{k}"),
+            prev.from + Duration::hours(10 * k + 1),
+            s_old,
+        ));
+        after.push(review(
+            &format!("new-{k}"),
+            window().from + Duration::hours(10 * k + 1),
+            s_new,
+        ));
+    }
+    let r = rank(&companies(&["zon"]), &after, &before, window(), now());
+    let zon = r.entry("zon").unwrap();
+    let d = zon
+        .reason_details
+        .iter()
+        .find(|d| d.component == "reviews")
+        .unwrap_or_else(|| panic!("no reviews reason: {zon:#?}"));
+    let (b, a) = (d.before.unwrap(), d.after.unwrap());
+    assert!(a < b, "{d:?}");
+    assert!(d.text.starts_with("review rating fell from"), "{}", d.text);
+    assert!(d.text.contains("10 reviews"), "{}", d.text);
+    // The worst reviews are cited first.
+    assert!(!d.mentions.is_empty());
+    for cited in &d.mentions {
+        assert_eq!(cited.title, "1 sterren", "{cited:?}");
+    }
 }

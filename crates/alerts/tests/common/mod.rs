@@ -64,6 +64,7 @@ pub fn ranking(order: &[&str], silent: &[&str], at: DateTime<Utc>) -> Ranking {
                 reasons: vec![format!(
                     "sentiment of {id} moved: mentions on forums about 'storing'"
                 )],
+                reason_details: vec![],
             }
         })
         .collect();
