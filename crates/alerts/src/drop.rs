@@ -48,10 +48,10 @@ const SCORE_Z: f64 = 4.0;
 /// state store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Baseline {
-    /// The company's usual rank, rounded (the event's `previous_rank`).
+    /// The company's usual rank, rounded (the event's `usual_rank`).
     pub rank: u32,
     /// Its usual score: a weighted average over re-ranks (the event's
-    /// `previous_score`).
+    /// `usual_score`).
     pub score: f64,
     /// When the baseline last moved.
     pub seen_at: DateTime<Utc>,
@@ -79,6 +79,44 @@ pub(crate) struct Baseline {
     /// The last `volume.spike`.
     #[serde(default)]
     pub spike_at: Option<DateTime<Utc>>,
+    /// Its rank and score at the previous re-rank (the previous snapshot)
+    /// where it had mentions: the event's `previous_rank` and
+    /// `previous_score`. None in state written before they existed.
+    #[serde(default)]
+    pub last_rank: Option<u32>,
+    #[serde(default)]
+    pub last_score: Option<f64>,
+}
+
+impl Baseline {
+    /// Where the company stood at the previous re-rank, else its usual place.
+    fn previous(&self) -> (u32, f64) {
+        (
+            self.last_rank.unwrap_or(self.rank),
+            round1(self.last_score.unwrap_or(self.score)),
+        )
+    }
+}
+
+/// Where a company stood before a drop: at the previous re-rank, and usually.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Before {
+    pub rank: u32,
+    pub score: f64,
+    pub usual_rank: u32,
+    pub usual_score: f64,
+}
+
+impl Before {
+    fn of(b: &Baseline) -> Before {
+        let (rank, score) = b.previous();
+        Before {
+            rank,
+            score,
+            usual_rank: b.rank,
+            usual_score: round1(b.score),
+        }
+    }
 }
 
 /// The thresholds of one webhook.
@@ -115,9 +153,9 @@ impl Rules {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Finding {
     /// At least `min_places` below its usual rank, with a real fall in score.
-    RankDropped { from_rank: u32, from_score: f64 },
+    RankDropped(Before),
     /// Usually in the top-x, now out of it, with a real fall in score.
-    ExitedTop { from_rank: u32, from_score: f64 },
+    ExitedTop(Before),
     /// Net sentiment fell from its usual level.
     SentimentDropped { usual: f64, now: f64 },
     /// The last hour against the hourly baseline.
@@ -128,8 +166,8 @@ impl Finding {
     /// The webhook event type.
     pub fn kind(&self) -> &'static str {
         match self {
-            Finding::RankDropped { .. } => crate::RANK_DROPPED,
-            Finding::ExitedTop { .. } => crate::RANK_EXITED_TOP,
+            Finding::RankDropped(_) => crate::RANK_DROPPED,
+            Finding::ExitedTop(_) => crate::RANK_EXITED_TOP,
             Finding::SentimentDropped { .. } => crate::SENTIMENT_DROPPED,
             Finding::VolumeSpike { .. } => crate::VOLUME_SPIKE,
         }
@@ -164,6 +202,8 @@ pub(crate) fn judge(
         },
         sentiment_at: baseline.and_then(|b| b.sentiment_at),
         spike_at: baseline.and_then(|b| b.spike_at),
+        last_rank: Some(entry.rank),
+        last_score: Some(entry.score),
     };
     if !armed {
         // Cold start: rankings built on a half-filled index mean nothing yet,
@@ -184,6 +224,9 @@ pub(crate) fn judge(
     };
     let cooling = |last: Option<DateTime<Utc>>| last.is_some_and(|t| at < t + rules.cooldown);
     let mut next = b.clone();
+    // Whatever is decided below, this re-rank is the next one's "previous".
+    next.last_rank = Some(entry.rank);
+    next.last_score = Some(entry.score);
     let mut found = Vec::new();
 
     // volume.spike needs no window-wide evidence: the hour itself must hold
@@ -227,18 +270,12 @@ pub(crate) fn judge(
             // keeps falling is told once the cool-down is over.
             hold = true;
         } else {
-            found.push(Finding::RankDropped {
-                from_rank: b.rank,
-                from_score: round1(b.score),
-            });
+            found.push(Finding::RankDropped(Before::of(b)));
             next.dropped_at = Some(at);
         }
     }
     if exited && !cooling(b.exited_at) {
-        found.push(Finding::ExitedTop {
-            from_rank: b.rank,
-            from_score: round1(b.score),
-        });
+        found.push(Finding::ExitedTop(Before::of(b)));
         next.exit_told = true;
         next.exited_at = Some(at);
     }
@@ -247,7 +284,7 @@ pub(crate) fn judge(
     }
     if found
         .iter()
-        .any(|f| matches!(f, Finding::RankDropped { .. } | Finding::ExitedTop { .. }))
+        .any(|f| matches!(f, Finding::RankDropped(_) | Finding::ExitedTop(_)))
     {
         // Told: the current place is the new usual one, so the same drop
         // fires once. The wobble learnt so far stays.
@@ -372,6 +409,8 @@ mod tests {
             usual_net: Some(1.0),
             sentiment_at: None,
             spike_at: None,
+            last_rank: None,
+            last_score: None,
         }
     }
 
@@ -422,7 +461,13 @@ mod tests {
         let later = t0 + chrono::Duration::hours(1);
         let (held, found) = judge(Some(&b), &entry(8, 50), true, &rules(), later);
         assert!(found.is_empty());
-        assert_eq!(held, None, "the baseline waits at rank 4");
+        // The usual place waits at rank 4; only "where it stood last" moves.
+        let held = held.unwrap();
+        assert_eq!(
+            (held.rank, held.rank_mean, held.score),
+            (4, Some(4.0), 60.0)
+        );
+        assert_eq!(held.last_rank, Some(8));
         let after = t0 + chrono::Duration::hours(13);
         let (_, found) = judge(Some(&b), &entry(8, 50), true, &rules(), after);
         assert_eq!(kinds(&found), ["rank.dropped"]);

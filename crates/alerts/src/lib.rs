@@ -12,7 +12,13 @@
 //!   below its usual level;
 //! - `volume.spike`: the last hour brought `spike_factor` times its usual
 //!   hourly mentions (at least `spike_min`, and beyond what chance gives);
-//! - `source.failing`: a source has failed for longer than `failing_after`.
+//! - `source.failing`: a source has failed for longer than `failing_after`,
+//!   or was retired by a `410 Gone` (told at once, once, with
+//!   `"retired": true`).
+//!
+//! Company events carry `previous_rank`/`previous_score` (the previous
+//! re-rank), `usual_rank`/`usual_score` (the baseline judged against),
+//! `reasons` and `reason_details` (the evidence).
 //!
 //! Each webhook subscribes to the types it names in `events`.
 //!
@@ -196,6 +202,9 @@ pub struct SourceHealth {
     pub consecutive_failures: u32,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// Set when the source was retired (its server answered 410 Gone) and
+    /// is no longer polled: why, in one line (e.g. "HTTP 410 Gone").
+    pub retired: Option<String>,
 }
 
 /// What one webhook remembers about a failing source.
@@ -203,6 +212,9 @@ pub struct SourceHealth {
 struct Failing {
     since: DateTime<Utc>,
     told: bool,
+    /// The retirement was told (it is told once, and never again).
+    #[serde(default)]
+    retired: bool,
 }
 
 /// A webhook that answered 410 Gone, as persisted: it stays disabled across
@@ -446,6 +458,12 @@ impl Alerts {
     /// webhook's `failing_after` raises one `source.failing` for it, and
     /// again only after it has recovered and failed that long once more.
     ///
+    /// A retired source (410 Gone) is reported at once, as `source.failing`
+    /// with `"retired": true` and the cause "retired: …", and never again:
+    /// it will not recover by itself, so there is nothing more to wait for
+    /// and nothing new to tell. Should it come back (its URL edited in the
+    /// config), it starts with a clean slate.
+    ///
     /// Blocks on the store; call it from `spawn_blocking` in async code.
     pub fn observe_sources(
         &self,
@@ -468,11 +486,30 @@ impl Alerts {
                     }
                     continue;
                 }
-                let mut state = state.unwrap_or(Failing {
+                let fresh = || Failing {
                     // It has failed since its last success at the latest.
                     since: src.last_success.map_or(at, |t| t.min(at)),
                     told: false,
-                });
+                    retired: false,
+                };
+                let mut state = match state {
+                    // Retired before, polled again now (its URL was edited):
+                    // a new story.
+                    Some(s) if s.retired && src.retired.is_none() => fresh(),
+                    Some(s) => s,
+                    None => fresh(),
+                };
+                if src.retired.is_some() {
+                    if !state.retired {
+                        let event = self.source_event(src, &state, at);
+                        self.queue(hook, &event)?;
+                        queued.push(event);
+                        state.told = true;
+                        state.retired = true;
+                        self.store.put(Table::Alerts, &key, &state)?;
+                    }
+                    continue;
+                }
                 if !state.told && at - state.since >= hook.config.failing_after.chrono() {
                     let event = self.source_event(src, &state, at);
                     self.queue(hook, &event)?;
@@ -604,20 +641,25 @@ impl Alerts {
             "rank": entry.rank,
             "score": entry.score,
             "reasons": entry.reasons,
+            "reason_details": entry.reason_details,
             "url": format!("{}/companies/{}", self.base_url, entry.company.id),
         });
         let m = &entry.metrics;
+        // previous_*: the previous re-rank (snapshot), as a reader of the
+        // event expects; usual_*: the slow baseline the drop is judged on.
+        let before = |b: &drop::Before| {
+            serde_json::json!({
+                "previous_rank": b.rank, "previous_score": b.score,
+                "usual_rank": b.usual_rank, "usual_score": b.usual_score
+            })
+        };
         let extra = match finding {
-            Finding::RankDropped {
-                from_rank,
-                from_score,
-            } => serde_json::json!({"previous_rank": from_rank, "previous_score": from_score}),
-            Finding::ExitedTop {
-                from_rank,
-                from_score,
-            } => serde_json::json!({
-                "top": self.top(), "previous_rank": from_rank, "previous_score": from_score
-            }),
+            Finding::RankDropped(b) => before(b),
+            Finding::ExitedTop(b) => {
+                let mut v = before(b);
+                v["top"] = self.top().into();
+                v
+            }
             Finding::SentimentDropped { usual, now } => serde_json::json!({
                 "previous_net_sentiment": drop_round(*usual), "net_sentiment": now,
                 "mentions": m.mentions, "negative": m.negative
@@ -652,7 +694,12 @@ impl Alerts {
                 "consecutive_failures": src.consecutive_failures,
                 "last_error": src.last_error,
                 "last_success": src.last_success.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                "url": format!("{}/", self.base_url),
+                "retired": src.retired.is_some(),
+                "cause": match &src.retired {
+                    Some(why) => format!("retired: {why}; it is no longer polled (change its url in the config to poll it again)"),
+                    None => src.last_error.clone().unwrap_or_else(|| "no error recorded".into()),
+                },
+                "url": format!("{}/sources", self.base_url),
             }),
         }
     }
@@ -953,6 +1000,11 @@ fn slack_text(event: &Event) -> String {
             "*{name}*: {} mentions in the last hour, against {:.1} in a usual hour.",
             d["last_hour"],
             score("hourly_baseline"),
+        ),
+        SOURCE_FAILING if d["retired"].as_bool() == Some(true) => format!(
+            "Source *{}* is {}.",
+            slack_escape(d["source"]["name"].as_str().unwrap_or_default()),
+            slack_escape(d["cause"].as_str().unwrap_or("retired")),
         ),
         SOURCE_FAILING => format!(
             "Source *{}* has been failing since {} ({} failed polls in a row): {}",

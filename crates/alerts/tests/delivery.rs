@@ -111,9 +111,12 @@ async fn a_failed_delivery_is_retried_with_the_same_webhook_id() {
             "previous_rank",
             "previous_score",
             "rank",
+            "reason_details",
             "reasons",
             "score",
-            "url"
+            "url",
+            "usual_rank",
+            "usual_score"
         ]
     );
     assert_eq!(body["data"]["previous_rank"], 1);
@@ -434,6 +437,7 @@ async fn a_source_failing_too_long_is_told_once_per_outage() {
         consecutive_failures: failures,
         last_success: Some(t0 - Minutes::minutes(30)),
         last_error: Some("HTTP 503".into()),
+        retired: None,
     };
     // Failing for 30 min, then 1.5 h: not yet.
     assert!(alerts.observe_sources(&[health(1)], t0).unwrap().is_empty());
@@ -509,4 +513,76 @@ async fn a_source_failing_too_long_is_told_once_per_outage() {
             .any(|t| t.contains("(3 failed polls in a row)")),
         "{texts:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_source_is_reported_once_at_once_and_never_again() {
+    let rx = Receiver::start(vec![]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, alerts) = open(
+        &dir,
+        &webhook(
+            &rx.url,
+            3,
+            "events = [\"source.failing\"]\nfailing_after = \"6h\"",
+        ),
+    );
+    let t0 = Utc::now();
+    let gone = |failures: u32| repmon_alerts::SourceHealth {
+        id: "oldblog".into(),
+        name: "Old blog".into(),
+        url: "https://old.example/feed".into(),
+        consecutive_failures: failures,
+        last_success: Some(t0 - Minutes::minutes(10)),
+        last_error: Some("HTTP 410 Gone".into()),
+        retired: Some("HTTP 410 Gone".into()),
+    };
+    // Retired ten minutes after its last success: reported now, without
+    // waiting for failing_after (it will not come back by itself).
+    let events = alerts.observe_sources(&[gone(1)], t0).unwrap();
+    assert_eq!(events.len(), 1);
+    let d = &events[0].data;
+    assert_eq!(events[0].kind, "source.failing");
+    assert_eq!(d["retired"], true);
+    assert_eq!(
+        d["cause"],
+        "retired: HTTP 410 Gone; it is no longer polled (change its url in the config to poll it again)"
+    );
+    // The failure count it keeps, hours and days later: never again.
+    for hours in [1, 7, 30, 200] {
+        assert!(
+            alerts
+                .observe_sources(&[gone(1)], t0 + Minutes::hours(hours))
+                .unwrap()
+                .is_empty(),
+            "told again after {hours} h"
+        );
+    }
+    assert_eq!(alerts.deliver_due().await.delivered, 1);
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["data"]["retired"], true);
+    assert_eq!(got[0].body["data"]["source"]["id"], "oldblog");
+
+    // Its URL is edited: polled again, it is a new source as far as alerts
+    // go: a plain failure is told after failing_after, as for any source.
+    let back = |failures: u32| repmon_alerts::SourceHealth {
+        url: "https://new.example/feed".into(),
+        retired: None,
+        last_error: Some("HTTP 500".into()),
+        last_success: Some(t0 + Minutes::hours(200)),
+        ..gone(failures)
+    };
+    assert!(
+        alerts
+            .observe_sources(&[back(2)], t0 + Minutes::hours(201))
+            .unwrap()
+            .is_empty()
+    );
+    let events = alerts
+        .observe_sources(&[back(9)], t0 + Minutes::hours(207))
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data["retired"], false);
+    assert_eq!(events[0].data["cause"], "HTTP 500");
 }

@@ -53,14 +53,26 @@ fn fires_once_per_drop_and_again_after_recovering() {
         serde_json::json!({"id": "a", "name": "Company A"})
     );
     assert_eq!(e.data["previous_rank"], 1);
+    assert_eq!(e.data["usual_rank"], 1);
     assert_eq!(e.data["rank"], 4);
     assert_eq!(e.data["previous_score"], 90.0);
+    assert_eq!(e.data["usual_score"], 90.0);
     assert_eq!(e.data["score"], 60.0);
     assert_eq!(
         e.data["reasons"][0],
         "sentiment of a moved: mentions on forums about 'storing'"
     );
     assert_eq!(e.data["url"], "https://repmon.example.org/companies/a");
+    // The evidence travels with the reasons.
+    assert_eq!(
+        e.data["reason_details"][0],
+        serde_json::json!({
+            "text": "sentiment of a moved: mentions on forums about 'storing'",
+            "component": "vibe", "before": 0.4, "after": -0.2,
+            "mentions": [{"title": "Storing bij a", "url": "https://forum.example/a/storing",
+                          "source": "forum", "sentiment": "negative"}]
+        })
+    );
     assert_eq!(outbox_len(&store), 1);
 
     // The same table again, and neighbours swapping one place: nothing new.
@@ -130,6 +142,37 @@ fn a_slow_slide_fires_once_per_min_places_lost() {
         })
         .collect();
     assert_eq!(fired, [0, 0, 1, 0, 1]);
+}
+
+#[test]
+fn previous_rank_is_the_rank_at_the_previous_re_rank_and_usual_rank_the_baseline() {
+    let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, SHORT_COOLDOWN));
+    let t0 = Utc::now();
+    let at = |m: i64| t0 + Duration::minutes(m);
+    // a is first for a long while, so first is its usual place.
+    for m in 0..20 {
+        alerts
+            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(m)), true)
+            .unwrap();
+    }
+    // It slips to second (not yet a drop of two places), then to fourth.
+    assert!(
+        alerts
+            .observe(&ranking(&["b", "a", "c", "d", "e"], &[], at(20)), true)
+            .unwrap()
+            .is_empty()
+    );
+    let events = alerts
+        .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(21)), true)
+        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let d = &events[0].data;
+    // The table a reader saw last had it second; its usual place is first.
+    assert_eq!(d["rank"], 4);
+    assert_eq!(d["previous_rank"], 2);
+    assert_eq!(d["previous_score"], 80.0);
+    assert_eq!(d["usual_rank"], 1);
+    assert!(d["usual_score"].as_f64().unwrap() > 85.0, "{d}");
 }
 
 #[test]

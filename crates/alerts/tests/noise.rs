@@ -223,11 +223,14 @@ fn stable_companies_raise_nothing_and_a_collapse_fires_once() {
         .find(|e| e.kind == "rank.dropped")
         .unwrap()
         .data;
-    // previous_rank is its usual rank: it hovered around second place.
-    let (usual, now) = (
+    // previous_rank is where it stood at the re-rank before; usual_rank the
+    // baseline it was judged on: both around second place.
+    let (previous, usual, now) = (
         dropped["previous_rank"].as_u64().unwrap(),
+        dropped["usual_rank"].as_u64().unwrap(),
         dropped["rank"].as_u64().unwrap(),
     );
+    assert!(previous.abs_diff(victim_before) <= 1, "{dropped}");
     assert!(usual.abs_diff(victim_before) <= 1, "{dropped}");
     assert!(now >= victim_before + 3 && now >= usual + 3, "{dropped}");
     let sentiment = &after[0]

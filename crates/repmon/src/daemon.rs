@@ -358,6 +358,7 @@ async fn rerank_loop(
                 .iter()
                 .map(|s| {
                     let r = ingest::load_record(&store, &s.id)?;
+                    let retired = r.retired_for(s).map(|g| g.reason.clone());
                     Ok(repmon_alerts::SourceHealth {
                         id: s.id.clone(),
                         name: s.display_name().to_string(),
@@ -365,6 +366,7 @@ async fn rerank_loop(
                         consecutive_failures: r.health.consecutive_failures,
                         last_success: r.health.last_success,
                         last_error: r.health.last_error,
+                        retired,
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;

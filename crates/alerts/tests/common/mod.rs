@@ -64,7 +64,18 @@ pub fn ranking(order: &[&str], silent: &[&str], at: DateTime<Utc>) -> Ranking {
                 reasons: vec![format!(
                     "sentiment of {id} moved: mentions on forums about 'storing'"
                 )],
-                reason_details: vec![],
+                reason_details: vec![repmon_monitor::ReasonDetail {
+                    text: format!("sentiment of {id} moved: mentions on forums about 'storing'"),
+                    component: "vibe".into(),
+                    before: Some(0.4),
+                    after: Some(-0.2),
+                    mentions: vec![repmon_monitor::ReasonMention {
+                        title: format!("Storing bij {id}"),
+                        url: format!("https://forum.example/{id}/storing"),
+                        source: "forum".into(),
+                        sentiment: repmon_model::Sentiment::Negative,
+                    }],
+                }],
             }
         })
         .collect();
