@@ -39,7 +39,10 @@ pub fn fingerprint(doc: &Document) -> Option<u64> {
 
 /// [`fingerprint`] of a plain text.
 pub fn text_fingerprint(text: &str) -> Option<u64> {
-    let mut counts = [0i32; 64];
+    // Per bit, how many shingles set it; a bit of the result is set when
+    // more than half of the shingles set it.
+    let mut counts = [0u32; 64];
+    let mut shingles = 0u32;
     let mut window = [0u64; SHINGLE];
     let mut words = 0usize;
     let mut word = Fnv::new();
@@ -49,20 +52,29 @@ pub fn text_fingerprint(text: &str) -> Option<u64> {
         window[SHINGLE - 1] = w;
         if words >= SHINGLE {
             let h = mix(window[0] ^ window[1].rotate_left(21) ^ window[2].rotate_left(42));
+            shingles += 1;
             for (bit, c) in counts.iter_mut().enumerate() {
-                // +1 for a set bit, -1 for a clear one, without a branch.
-                *c += (((h >> bit) & 1) as i32) * 2 - 1;
+                *c += ((h >> bit) & 1) as u32; // branch-free, so it vectorises
             }
         }
     };
     for ch in text.chars() {
-        if ch.is_alphanumeric() {
+        if ch.is_ascii() {
+            // Most text is ASCII: lower-case it without the Unicode tables.
+            if ch.is_ascii_alphanumeric() {
+                in_word = true;
+                word.bytes(&[ch.to_ascii_lowercase() as u8]);
+                continue;
+            }
+        } else if ch.is_alphanumeric() {
             in_word = true;
             for lower in ch.to_lowercase() {
                 let mut buf = [0u8; 4];
                 word.bytes(lower.encode_utf8(&mut buf).as_bytes());
             }
-        } else if in_word {
+            continue;
+        }
+        if in_word {
             words += 1;
             feature(&mut window, word.0, words);
             word = Fnv::new();
@@ -78,7 +90,7 @@ pub fn text_fingerprint(text: &str) -> Option<u64> {
     }
     let mut out = 0u64;
     for (bit, c) in counts.iter().enumerate() {
-        if *c > 0 {
+        if 2 * *c > shingles {
             out |= 1 << bit;
         }
     }
