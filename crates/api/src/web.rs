@@ -319,11 +319,64 @@ struct CompanyView {
     score_change: String,
     score_change_class: &'static str,
     metrics: Vec<MetricRow>,
-    reasons: Vec<String>,
+    reasons: Vec<ReasonView>,
     chart: String,
     top_positive: Vec<MentionView>,
     top_negative: Vec<MentionView>,
     search_href: String,
+}
+
+/// A reason with the mentions behind it.
+#[derive(Serialize)]
+struct ReasonView {
+    text: String,
+    evidence: Vec<EvidenceView>,
+}
+
+#[derive(Serialize)]
+struct EvidenceView {
+    title: String,
+    /// Only http(s) links; anything else is shown as text.
+    link: Option<String>,
+    source: String,
+    sentiment: &'static str,
+}
+
+impl ReasonView {
+    /// The reasons with their evidence; from the plain sentences when the
+    /// report has no details (a snapshot older than them).
+    fn all(r: &CompanyReport) -> Vec<ReasonView> {
+        if r.reason_details.is_empty() {
+            return r
+                .reasons
+                .iter()
+                .map(|t| ReasonView {
+                    text: t.clone(),
+                    evidence: Vec::new(),
+                })
+                .collect();
+        }
+        r.reason_details
+            .iter()
+            .map(|d| ReasonView {
+                text: d.text.clone(),
+                evidence: d
+                    .mentions
+                    .iter()
+                    .map(|m| EvidenceView {
+                        title: if m.title.trim().is_empty() {
+                            "(untitled)".into()
+                        } else {
+                            m.title.clone()
+                        },
+                        link: safe_link(&m.url),
+                        source: m.source.clone(),
+                        sentiment: m.sentiment.as_str(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -430,7 +483,7 @@ impl CompanyView {
             score_change: r.score_change.map_or_else(|| "–".into(), |c| signed(c, 1)),
             score_change_class: direction(r.score_change.unwrap_or(0.0)),
             metrics: metric_rows(&r.metrics, &r.previous_metrics),
-            reasons: r.reasons.clone(),
+            reasons: ReasonView::all(r),
             chart: chart::trend_svg(&r.daily),
             top_positive: r.top_positive.iter().map(MentionView::from).collect(),
             top_negative: r.top_negative.iter().map(MentionView::from).collect(),

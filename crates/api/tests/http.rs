@@ -526,6 +526,57 @@ async fn company_report_and_unknown_company() {
         "one point per day of the 7d window: {c}"
     );
     assert!(!c["top_negative"].as_array().unwrap().is_empty());
+    // The reasons come with their evidence: the sentiment fall, and links to
+    // this week's complaints behind it.
+    let details = c["reason_details"].as_array().unwrap();
+    let texts: Vec<&Value> = details.iter().map(|d| &d["text"]).collect();
+    assert_eq!(
+        texts,
+        c["reasons"].as_array().unwrap().iter().collect::<Vec<_>>()
+    );
+    let d = details
+        .iter()
+        .find(|d| d["component"] == "vibe")
+        .unwrap_or_else(|| panic!("a sentiment reason: {c}"));
+    assert!(
+        d["text"].as_str().unwrap().starts_with("sentiment fell"),
+        "{d}"
+    );
+    // Net sentiment: six praising posts before; six complaints and one
+    // neutral post now.
+    assert_eq!(
+        (d["before"].as_f64(), d["after"].as_f64()),
+        (Some(1.0), Some(-0.8571)),
+        "{d}"
+    );
+    let cited = d["mentions"].as_array().unwrap();
+    assert_eq!(cited.len(), 3, "{d}");
+    for m in cited {
+        assert!(
+            m["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://blog.example.org/golf-now-"),
+            "{m}"
+        );
+        assert_eq!(m["sentiment"], "negative");
+        assert_eq!(m["source"], "blog");
+        assert!(
+            m["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Golf Internet outage")
+        );
+    }
+    // The ranking carries the same details.
+    let (_, r) = s.json("/api/v1/ranking").await;
+    let golf = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["company"]["id"] == "golf")
+        .unwrap();
+    assert_eq!(golf["reason_details"], c["reason_details"]);
 
     let (status, c) = s.json("/api/v1/companies/zon?window=30d").await;
     assert_eq!(status, 200, "{c}");
@@ -695,6 +746,22 @@ async fn web_pages_render_and_escape_scraped_text() {
     let (status, page) = s.html("/companies/golf").await;
     assert_eq!(status, 200);
     assert!(page.contains("Golf Internet"));
+    // Each reason lists the mentions behind it, linked.
+    let why = &page[page.find("<h2>Why</h2>").unwrap()..page.find("<h2>Trend</h2>").unwrap()];
+    assert!(why.contains("sentiment fell"), "{why}");
+    assert!(
+        why.contains(
+            "<ul class=\"evidence\"><li><a href=\"https:&#x2f;&#x2f;blog.example.org&#x2f;golf-now-"
+        ),
+        "{why}"
+    );
+    assert!(why.contains("Golf Internet outage, day"), "{why}");
+    // The scraped post cited for reach has a script for a title and a
+    // javascript: link: shown as escaped text, not linked.
+    assert!(
+        why.contains("<li>&lt;script&gt;alert(1)&lt;&#x2f;script&gt; Zon Energie"),
+        "{why}"
+    );
     let (status, page) = s.html("/companies/nope").await;
     assert_eq!(status, 404);
     assert!(page.contains("nope"));
