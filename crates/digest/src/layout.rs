@@ -170,7 +170,24 @@ struct Mover {
     link: String,
     /// "up 2 places, #3 → #1 (score 71.4, +6.2)".
     change: String,
-    reasons: Vec<String>,
+    reasons: Vec<Reason>,
+}
+
+/// A reason with the mentions behind it.
+#[derive(Serialize)]
+struct Reason {
+    text: String,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Serialize)]
+struct Evidence {
+    title: String,
+    /// Only http(s) links are kept; anything else is shown as text.
+    url: Option<String>,
+    raw_url: String,
+    source: String,
+    sentiment: String,
 }
 
 #[derive(Serialize)]
@@ -226,8 +243,54 @@ fn mover(m: &Move, base_url: &str) -> Mover {
         name: clean(&e.company.name, 60),
         link: company_link(base_url, &e.company.id),
         change,
-        reasons: e.reasons.iter().map(|r| clean(r, 300)).collect(),
+        reasons: reasons(e),
     }
+}
+
+/// The entry's reasons with their evidence, or the plain sentences of a
+/// table that has no details (a snapshot older than them).
+fn reasons(e: &Entry) -> Vec<Reason> {
+    if e.reason_details.is_empty() {
+        return e
+            .reasons
+            .iter()
+            .map(|r| Reason {
+                text: clean(r, 300),
+                evidence: Vec::new(),
+            })
+            .collect();
+    }
+    e.reason_details
+        .iter()
+        .map(|d| Reason {
+            text: clean(&d.text, 300),
+            evidence: d
+                .mentions
+                .iter()
+                .map(|m| {
+                    let title = clean(&m.title, 120);
+                    Evidence {
+                        title: if title.is_empty() {
+                            "(untitled)".into()
+                        } else {
+                            title
+                        },
+                        url: http_link(&m.url),
+                        raw_url: clean(&m.url, 300),
+                        source: clean(&m.source, 60),
+                        sentiment: m.sentiment.to_string(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A link from scraped data, only when it is http(s).
+fn http_link(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    let linkable = lower.starts_with("https://") || lower.starts_with("http://");
+    linkable.then(|| url.trim().to_string())
 }
 
 fn highlight(k: &KeyMention, day: &dyn Fn(DateTime<Utc>) -> String) -> Highlight {
@@ -237,13 +300,11 @@ fn highlight(k: &KeyMention, day: &dyn Fn(DateTime<Utc>) -> String) -> Highlight
     } else {
         clean(&m.title, 120)
     };
-    let lower = m.url.trim().to_ascii_lowercase();
-    let linkable = lower.starts_with("https://") || lower.starts_with("http://");
     Highlight {
         company: clean(&k.company.name, 60),
         sentiment: format!("{} ({:+.2})", m.sentiment, m.score),
         title,
-        url: linkable.then(|| m.url.trim().to_string()),
+        url: http_link(&m.url),
         raw_url: clean(&m.url, 300),
         source: clean(&m.source, 60),
         date: day(m.published),
@@ -325,7 +386,14 @@ fn text_part(
         for m in list {
             let _ = writeln!(t, "{}: {}", m.name, m.change);
             for r in &m.reasons {
-                let _ = writeln!(t, "  - {r}");
+                let _ = writeln!(t, "  - {}", r.text);
+                for e in &r.evidence {
+                    let _ = writeln!(
+                        t,
+                        "      \"{}\" ({}, {}) {}",
+                        e.title, e.source, e.sentiment, e.raw_url
+                    );
+                }
             }
             let _ = writeln!(t, "  {}", m.link);
         }
@@ -375,7 +443,8 @@ const HTML_TEMPLATE: &str = r#"<!DOCTYPE html>
 <h2 style="font-size: 17px; margin: 24px 0 8px;">{{ section[0] }}</h2>
 {% for m in section[1] %}<div style="margin: 0 0 12px;">
 <a href="{{ m.link }}" style="color: #0969da; font-weight: 600; text-decoration: none;">{{ m.name }}</a>: {{ m.change }}
-{% if m.reasons %}<ul style="margin: 4px 0;">{% for reason in m.reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
+{% if m.reasons %}<ul style="margin: 4px 0;">{% for reason in m.reasons %}<li>{{ reason.text }}
+{% if reason.evidence %}<ul style="margin: 2px 0; font-size: 13px;">{% for e in reason.evidence %}<li>{% if e.url %}<a href="{{ e.url }}" style="color: #0969da;">{{ e.title }}</a>{% else %}{{ e.title }} ({{ e.raw_url }}){% endif %} <span style="color: #59636e;">{{ e.source }} · {{ e.sentiment }}</span></li>{% endfor %}</ul>{% endif %}</li>{% endfor %}</ul>{% endif %}
 </div>
 {% endfor %}{% endif %}{% endfor %}
 {% if mentions %}

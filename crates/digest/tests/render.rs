@@ -328,3 +328,68 @@ fn the_week_is_the_iso_week_in_the_digest_time_zone() {
     assert_eq!(email.subject, "repmon weekly digest — week 53, 2026");
     assert!(email.text.contains("No companies are tracked yet."));
 }
+
+#[test]
+fn a_fallers_reasons_cite_the_mentions_behind_them_in_both_parts() {
+    use repmon_monitor::{ReasonDetail, ReasonMention};
+    let now = t("2026-11-23T07:00:00Z");
+    let mut r = ranking(
+        &[
+            ("kpn", "KPN", Some(2), 60.0, &[]),
+            ("golf", "Golf Internet", Some(1), 38.0, &[]),
+        ],
+        now,
+    );
+    let text = "sentiment fell from +0.35 to -0.41: 41 negative mentions on forums about 'app', 'crasht', 'inloggen'";
+    let cite = |title: &str, url: &str| ReasonMention {
+        title: title.into(),
+        url: url.into(),
+        source: "tweakers-forum".into(),
+        sentiment: Sentiment::Negative,
+    };
+    let golf = &mut r.entries[1];
+    golf.reasons = vec![text.into()];
+    golf.reason_details = vec![ReasonDetail {
+        text: text.into(),
+        component: "vibe".into(),
+        before: Some(0.35),
+        after: Some(-0.41),
+        mentions: vec![
+            cite(
+                "App crasht bij inloggen <script>alert(1)</script>",
+                "https://forum.example/t/9?p=1&q=2",
+            ),
+            cite("Weer geen toegang", "javascript:alert(2)"),
+        ],
+    }];
+    let email = render(&data(&r, None, &[], now)).unwrap();
+
+    // Text: the reason, then each mention with its source and link.
+    let fallers = &email.text[email.text.find("Biggest fallers").unwrap()..];
+    assert!(fallers.contains(&format!("  - {text}\n")), "{fallers}");
+    assert!(
+        fallers.contains(
+            "      \"App crasht bij inloggen <script>alert(1)</script>\" (tweakers-forum, negative) https://forum.example/t/9?p=1&q=2\n"
+        ),
+        "{fallers}"
+    );
+    assert!(
+        fallers.contains("\"Weer geen toegang\" (tweakers-forum, negative) javascript:alert(2)"),
+        "{fallers}"
+    );
+
+    // HTML: linked, escaped; a non-http link is text.
+    let html = slashes(&email.html);
+    assert!(
+        html.contains(
+            r#"<a href="https://forum.example/t/9?p=1&amp;q=2" style="color: #0969da;">App crasht bij inloggen &lt;script&gt;alert(1)&lt;/script&gt;</a>"#
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(!html.contains("href=\"javascript:"), "{html}");
+    assert!(
+        html.contains("Weer geen toegang (javascript:alert(2))"),
+        "{html}"
+    );
+}
