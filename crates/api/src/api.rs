@@ -146,7 +146,8 @@ async fn ranking(
         params::window(params::given(&p.window), &state.config).map_err(ApiError::BadRequest)?;
     let top = params::top(params::given(&p.top), &state.config).map_err(ApiError::BadRequest)?;
     let monitor = state.monitor.clone();
-    let ranking = blocking(move || monitor.ranking(Utc::now(), window, top))
+    // The daemon's latest re-rank when it is fresh: no full recompute per request.
+    let ranking = blocking(move || monitor.current_ranking(Utc::now(), window, top))
         .await
         .map_err(ApiError::Internal)??;
     Ok(axum::Json(ranking).into_response())

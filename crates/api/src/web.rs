@@ -280,7 +280,7 @@ pub(crate) async fn ranking_page(
         params::window(params::given(&p.window), &state.config).map_err(PageError::bad_request)?;
     let top = params::top(params::given(&p.top), &state.config).map_err(PageError::bad_request)?;
     let monitor = state.monitor.clone();
-    let ranking = blocking(move || monitor.ranking(Utc::now(), window, top))
+    let ranking = blocking(move || monitor.current_ranking(Utc::now(), window, top))
         .await
         .map_err(PageError::internal)?
         .map_err(PageError::internal)?;

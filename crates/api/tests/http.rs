@@ -965,3 +965,32 @@ async fn webhook_deliveries_are_listed_with_their_outcome() {
         assert!(body["error"].as_str().unwrap().contains("limit"), "{body}");
     }
 }
+
+/// The table is the daemon's latest re-rank while it is fresh (no full
+/// recompute per request), and says when it was made.
+#[tokio::test]
+async fn the_ranking_is_served_from_a_fresh_snapshot_with_its_time() {
+    let s = start(&[]).await;
+    let monitor = s.state.monitor.clone();
+    let taken = Utc::now() - Duration::minutes(3);
+    let snapshot = monitor.ranking(taken, Duration::days(7), 0).unwrap();
+    monitor.record_snapshot(&snapshot).unwrap();
+
+    let (status, r) = s.json("/api/v1/ranking?top=2").await;
+    assert_eq!(status, 200, "{r}");
+    let at = DateTime::parse_from_rfc3339(r["generated_at"].as_str().unwrap()).unwrap();
+    assert_eq!(at, taken, "served from the snapshot: {r}");
+    assert_eq!(r["entries"].as_array().unwrap().len(), 2);
+    let (_, page) = s.html("/").await;
+    assert!(
+        page.contains(&format!(
+            "Table as of {}.",
+            taken.format("%Y-%m-%d %H:%M UTC")
+        )),
+        "{page}"
+    );
+    // Another window is not in the snapshot: computed for the request.
+    let (_, r) = s.json("/api/v1/ranking?window=30d").await;
+    let at = DateTime::parse_from_rfc3339(r["generated_at"].as_str().unwrap()).unwrap();
+    assert!(at > taken + Duration::minutes(2), "{r}");
+}

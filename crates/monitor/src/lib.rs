@@ -429,6 +429,46 @@ impl Monitor {
         Ok(ranking)
     }
 
+    /// The table for the window of length `window` ending at `now`, `top`
+    /// entries (0 = all), as the API and web page serve it: the latest
+    /// snapshot when it is of a window that long, of the configured
+    /// companies, and no older than `[ranking] recompute` (the daemon
+    /// re-ranks at least that often, and after every poll round that added
+    /// mentions); else computed now. Its `generated_at` tells which.
+    pub fn current_ranking(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        top: usize,
+    ) -> Result<Ranking> {
+        if let Some(mut ranking) = self.fresh_snapshot(now, window)? {
+            if top > 0 {
+                ranking.entries.truncate(top);
+            }
+            return Ok(ranking);
+        }
+        self.ranking(now, window, top)
+    }
+
+    fn fresh_snapshot(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Result<Option<Ranking>> {
+        let Some(s) = self.snapshot_at(now)? else {
+            return Ok(None);
+        };
+        let age = now - s.generated_at;
+        let fresh =
+            age >= chrono::Duration::zero() && age <= self.config.ranking.recompute.chrono();
+        let same_window = s.window.to - s.window.from == window;
+        // A config edited since (a company added or removed) needs a new table.
+        let companies = &self.config.companies;
+        let same_companies = s.entries.len() == companies.len()
+            && companies.iter().all(|c| s.entry(&c.id).is_some());
+        Ok((fresh && same_window && same_companies).then_some(s))
+    }
+
     /// One company in depth; None for an unknown id.
     pub fn company(
         &self,

@@ -1108,3 +1108,41 @@ fn a_falling_review_rating_gives_a_reviews_reason_citing_the_worst_reviews() {
         assert_eq!(cited.title, "1 sterren", "{cited:?}");
     }
 }
+
+#[test]
+fn the_current_ranking_is_the_latest_snapshot_while_it_is_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let mut s = Stream::new();
+    s.simple(window(), "zon", Positive, 12)
+        .simple(window(), "golf", Negative, 8);
+    store.write_mentions(&s.sorted()).unwrap();
+    let monitor = Monitor::new(store.clone(), config(&["zon", "golf"]));
+    let week = Duration::days(7);
+    let taken = now() - Duration::minutes(2);
+    let snapshot = monitor.ranking(taken, week, 0).unwrap();
+    monitor.record_snapshot(&snapshot).unwrap();
+
+    // Two minutes old, within recompute (5m): served as it is, top applied.
+    let served = monitor.current_ranking(now(), week, 1).unwrap();
+    assert_eq!(served.generated_at, taken);
+    assert_eq!(served.entries, snapshot.entries[..1]);
+    // Another window length, or too old: computed now.
+    let other = monitor
+        .current_ranking(now(), Duration::days(30), 0)
+        .unwrap();
+    assert_eq!(other.generated_at, now());
+    let later = now() + Duration::minutes(4);
+    assert_eq!(
+        monitor
+            .current_ranking(later, week, 0)
+            .unwrap()
+            .generated_at,
+        later
+    );
+    // A company added to the config since: computed now.
+    let grown = Monitor::new(store.clone(), config(&["zon", "golf", "bolt"]));
+    let table = grown.current_ranking(now(), week, 0).unwrap();
+    assert_eq!(table.generated_at, now());
+    assert!(table.entry("bolt").is_some());
+}
