@@ -163,9 +163,12 @@ fn main() {
     println!("  batch (index + state store commit): p50 {b50:.1} ms, p99 {b99:.1} ms");
 
     let t = Instant::now();
-    let again = store.write_mentions(&docs[..10_000]).expect("rewrite");
+    let again = store
+        .write_mentions(&docs[..n.min(10_000)])
+        .expect("rewrite");
     println!(
-        "re-ingest of 10,000 unchanged: {} unchanged in {:.0} ms",
+        "re-ingest of {} unchanged: {} unchanged in {:.0} ms",
+        n.min(10_000),
         again.unchanged,
         t.elapsed().as_secs_f64() * 1e3
     );
@@ -218,6 +221,29 @@ fn main() {
     }
     let (s50, s99) = percentiles(scan_ms);
     println!("mentions_between over 7 days (~2,300 records): p50 {s50:.1} ms, p99 {s99:.1} ms");
+
+    // What the same windows cost when the records were JSON (before the
+    // binary records): decoding alone, without the range scan.
+    let mut json_ms = Vec::new();
+    for i in 0..50 {
+        let from = start + Duration::days(i * 4 % days);
+        let window = store
+            .mentions_between(from, from + Duration::days(7))
+            .expect("scan");
+        let records: Vec<Vec<u8>> = window
+            .iter()
+            .map(|m| serde_json::to_vec(m).expect("json"))
+            .collect();
+        let t = Instant::now();
+        for r in &records {
+            std::hint::black_box(serde_json::from_slice::<Mention>(r).expect("decode"));
+        }
+        json_ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (j50, j99) = percentiles(json_ms);
+    println!(
+        "  the same records as JSON (the format before), decoding only: p50 {j50:.1} ms, p99 {j99:.1} ms"
+    );
     let size = dir_size(dir.path());
     println!("data dir: {:.0} MB", size as f64 / 1e6);
 }

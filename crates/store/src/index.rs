@@ -33,7 +33,8 @@ pub(crate) struct Fields {
     pub author: Field,
     pub url: Field,
     pub published: Field,
-    /// The whole mention as JSON, so a hit comes back as a `Mention`.
+    /// The whole mention as a stored record (see `record`), so a hit comes
+    /// back as a `Mention`.
     pub mention: Field,
 }
 
@@ -50,7 +51,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
             )
             .set_stored(),
     );
-    // Title and body are not stored on their own: the mention JSON holds
+    // Title and body are not stored on their own: the mention record holds
     // them already, and stored text is most of the index's size.
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -119,8 +120,8 @@ pub(crate) fn to_date(t: chrono::DateTime<chrono::Utc>) -> tantivy::DateTime {
     tantivy::DateTime::from_timestamp_micros(t.timestamp_micros())
 }
 
-/// The index document of a mention; `json` is the mention serialized.
-pub(crate) fn document(f: &Fields, m: &Mention, json: &[u8]) -> TantivyDocument {
+/// The index document of a mention; `record` is the mention encoded.
+pub(crate) fn document(f: &Fields, m: &Mention, record: &[u8]) -> TantivyDocument {
     let d = &m.doc;
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &d.id);
@@ -149,6 +150,6 @@ pub(crate) fn document(f: &Fields, m: &Mention, json: &[u8]) -> TantivyDocument 
     }
     doc.add_text(f.url, &d.url);
     doc.add_date(f.published, to_date(d.published));
-    doc.add_bytes(f.mention, json);
+    doc.add_bytes(f.mention, record);
     doc
 }
