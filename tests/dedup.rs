@@ -2,7 +2,8 @@
 //! where the same post arrives under other URLs (a syndicated copy in a
 //! second feed, a cross-post on Mastodon) and as a reblog, and where the
 //! blog edits the post between polls. Each post must count as one mention,
-//! with its newest text; short look-alike posts by different people stay two.
+//! with its newest text; short look-alike posts by different people stay two,
+//! and so does a reply that quotes the whole post.
 
 mod support;
 
@@ -21,7 +22,14 @@ use support::repmon;
 const POST: &str = "Sinds gisteravond ligt het internet van Golf Internet er in heel \
     Utrecht uit. De klantenservice neemt niet op en op de storingspagina staat nog steeds \
     dat alles werkt. Wij werken thuis en verliezen zo een hele dag omzet. Wanneer komt er \
-    eindelijk een oplossing en krijgen klanten een vergoeding?";
+    eindelijk een oplossing en krijgen klanten een vergoeding? Gisteren belde ik drie keer \
+    met de helpdesk en kreeg ik elke keer iemand anders aan de lijn die me vroeg de router \
+    opnieuw op te starten. Dat had ik natuurlijk allang gedaan, net als de buren aan beide \
+    kanten van de straat. Op sociale media zie je honderden klanten uit Utrecht, Nieuwegein \
+    en Zeist met precies hetzelfde verhaal, maar het bedrijf zwijgt daar ook. Een \
+    abonnement van zestig euro per maand mag toch wel iets meer betrouwbaarheid opleveren \
+    dan dit, zeker nu zoveel mensen vanuit huis werken en afhankelijk zijn van een goede \
+    verbinding voor hun werk, hun school en hun contact met familie.";
 /// What the blog adds to the post before the second poll.
 const UPDATE: &str = " Update: Golf Internet meldt dat de storing verholpen is.";
 /// A short post two different people wrote word for word.
@@ -52,6 +60,8 @@ async fn blog(State(w): State<Arc<Web>>) -> impl IntoResponse {
     rss(&format!(
         "<item><guid>{b}/blog/storing</guid><link>{b}/blog/storing</link><title>Storing bij Golf Internet</title>\
          <description><![CDATA[<p>{body}</p>]]></description><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>\
+         <item><guid>{b}/blog/storing#reactie-1</guid><link>{b}/blog/storing#reactie-1</link><title>Reactie</title>\
+         <description><![CDATA[<blockquote>{POST}</blockquote><p>Bij mij ook, al de hele dag.</p>]]></description><pubDate>Fri, 20 Nov 2026 10:30:00 GMT</pubDate></item>\
          <item><guid>{b}/blog/kort-1</guid><link>{b}/blog/kort-1</link><title>Kort</title>\
          <description>{SHORT}</description><author>anna@blog.example (Anna)</author><pubDate>Fri, 20 Nov 2026 11:00:00 GMT</pubDate></item>"
     ))
@@ -224,21 +234,23 @@ async fn a_post_reached_through_several_sources_counts_once_and_updates_in_place
         [
             ("aggregator".into(), "Lezersbericht".into(), "".into()),
             ("blog".into(), "Kort".into(), "Anna".into()),
+            ("blog".into(), "Reactie".into(), "".into()),
             ("blog".into(), "Storing bij Golf Internet".into(), "".into()),
             ("social".into(), "".into(), "klant".into()),
         ],
         "the syndicated copy and the cross-post add nothing, the reblog is the complaint \
-         itself, and the two short posts stay two"
+         itself, the two short posts stay two, and a reply quoting the post is a reply"
     );
-    assert_eq!(total, 4);
+    assert_eq!(total, 5);
 
     // The blog edits its post; the aggregator still carries the old text.
     web.edited.store(true, Ordering::SeqCst);
     poll(&config);
     let (total, _) = search(&config, "");
     assert_eq!(
-        total, 4,
-        "an edit updates the mention instead of adding one"
+        total, 5,
+        "an edit updates the mention instead of adding one, and a new copy of the \
+         edited text adds nothing"
     );
     let (_, updated) = search(&config, "verholpen");
     assert_eq!(
@@ -249,5 +261,5 @@ async fn a_post_reached_through_several_sources_counts_once_and_updates_in_place
 
     // A third poll, nothing changed: still one mention per post.
     poll(&config);
-    assert_eq!(search(&config, "").0, 4);
+    assert_eq!(search(&config, "").0, 5);
 }

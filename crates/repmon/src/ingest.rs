@@ -245,18 +245,18 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
     // which copy a post already stored under another id (a syndicated copy,
     // the same post in a second feed): one read for the whole batch.
     let prints: Vec<Option<u64>> = mentions.iter().map(|m| fingerprint(&m.doc)).collect();
-    let asked: Vec<(&str, Option<u64>)> = mentions
+    let asked: Vec<(&str, &str, Option<u64>)> = mentions
         .iter()
         .zip(&prints)
-        .map(|(m, fp)| (m.doc.id.as_str(), *fp))
+        .map(|(m, fp)| (m.doc.id.as_str(), m.doc.source.as_str(), *fp))
         .collect();
     let mut identities = store.identify(&asked, MAX_COPY_DISTANCE)?;
     let mut keep = vec![true; mentions.len()];
     // Fingerprints to remember (new or changed texts) and copies found.
     let mut record: Vec<(usize, u64)> = Vec::new();
     let mut aliases: Vec<(usize, String)> = Vec::new();
-    // This batch's new texts by fingerprint band, so a copy arriving in the
-    // same batch as its original is found too (the first in the batch wins).
+    // This batch's kept texts by fingerprint band, so a copy arriving in the
+    // same batch as its original is found too.
     let mut bands: HashMap<(u8, u16), Vec<usize>> = HashMap::new();
     let mut counted: HashSet<&str> = HashSet::new();
     // Decide in first-seen order: documents stored before come first (their
@@ -289,7 +289,10 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                 let original = fp.and_then(|fp| {
                     (0..4u8).find_map(|b| {
                         bands.get(&band(fp, b))?.iter().copied().find(|&j| {
+                            // Another source's: within one source a near
+                            // text is a reply quoting the post it answers.
                             asked[j].0 != id
+                                && asked[j].1 != asked[i].1
                                 && prints[j].is_some_and(|o| distance(o, fp) <= MAX_COPY_DISTANCE)
                         })
                     })
@@ -315,8 +318,10 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
             }
         }
     }
-    let prints_to_record: Vec<(&str, u64)> =
-        record.iter().map(|&(i, fp)| (asked[i].0, fp)).collect();
+    let prints_to_record: Vec<(&str, &str, u64)> = record
+        .iter()
+        .map(|&(i, fp)| (asked[i].0, asked[i].1, fp))
+        .collect();
     let alias_pairs: Vec<(&str, &str)> = aliases
         .iter()
         .map(|(i, first)| (asked[*i].0, first.as_str()))

@@ -33,18 +33,27 @@ fn band_prefix(fingerprint: u64, i: u8) -> [u8; 3] {
     [i, hi, lo]
 }
 
+/// A fingerprint entry's value: the fingerprint and the source it came from.
+fn decode_print(bytes: &[u8]) -> Option<(u64, &str)> {
+    let fp = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    Some((fp, std::str::from_utf8(bytes.get(8..)?).ok()?))
+}
+
 impl Store {
-    /// For each incoming `(id, fingerprint)`, in one read of the state store:
-    /// whether the id is stored, else whether it is a known alias of a
-    /// stored document, else whether a stored document's fingerprint lies
-    /// within `max_distance` bits of it (`max_distance` at most 3: the band
-    /// lookup finds no farther ones reliably).
+    /// For each incoming `(id, source, fingerprint)`, in one read of the
+    /// state store: whether the id is stored, else whether it is a known
+    /// alias of a stored document, else whether a stored document from
+    /// another source has a fingerprint within `max_distance` bits of it
+    /// (`max_distance` at most 3: the band lookup finds no farther ones
+    /// reliably).
     ///
+    /// Copies are looked for in other sources only: within one source a
+    /// near text is a forum reply quoting the post it answers, not a copy.
     /// A document removed since (e.g. by `rematch`) is no original any more:
     /// its copies count as new again.
     pub fn identify(
         &self,
-        docs: &[(&str, Option<u64>)],
+        docs: &[(&str, &str, Option<u64>)],
         max_distance: u32,
     ) -> Result<Vec<Identity>> {
         let tx = self.db.begin_read().map_err(state_err)?;
@@ -55,7 +64,7 @@ impl Store {
         let stored = |id: &str| -> Result<bool> { Ok(ids.get(id).map_err(state_err)?.is_some()) };
 
         let mut out = Vec::with_capacity(docs.len());
-        'docs: for &(id, fingerprint) in docs {
+        'docs: for &(id, source, fingerprint) in docs {
             if stored(id)? {
                 let fingerprint = print_of.get(id).map_err(state_err)?.map(|v| v.value());
                 out.push(Identity::Stored { fingerprint });
@@ -76,7 +85,10 @@ impl Store {
                     let hi = [next[1], next[2], next[3]];
                     for entry in prints.range::<&[u8]>(&lo[..]..&hi[..]).map_err(state_err)? {
                         let (key, value) = entry.map_err(state_err)?;
-                        if (value.value() ^ fp).count_ones() > max_distance {
+                        let Some((theirs, their_source)) = decode_print(value.value()) else {
+                            continue;
+                        };
+                        if (theirs ^ fp).count_ones() > max_distance || their_source == source {
                             continue;
                         }
                         let Ok(other) = std::str::from_utf8(&key.value()[3..]) else {
@@ -94,12 +106,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Remembers, in one write, the fingerprints of stored documents (so
-    /// later copies are found) and which ids are copies of which (so a copy
-    /// seen again is known as one at once, even if its text changed).
+    /// Remembers, in one write, the fingerprints of stored documents as
+    /// `(id, source, fingerprint)` (so later copies are found) and which ids
+    /// are copies of which (so a copy seen again is known as one at once,
+    /// even if its text changed).
     pub fn record_copies(
         &self,
-        fingerprints: &[(&str, u64)],
+        fingerprints: &[(&str, &str, u64)],
         aliases: &[(&str, &str)],
     ) -> Result<()> {
         if fingerprints.is_empty() && aliases.is_empty() {
@@ -110,13 +123,18 @@ impl Store {
             let mut prints = tx.open_table(FINGERPRINTS).map_err(state_err)?;
             let mut print_of = tx.open_table(FINGERPRINT_OF).map_err(state_err)?;
             let mut alias_table = tx.open_table(ALIASES).map_err(state_err)?;
-            let mut key = Vec::new();
-            for &(id, fp) in fingerprints {
+            let (mut key, mut value) = (Vec::new(), Vec::new());
+            for &(id, source, fp) in fingerprints {
+                value.clear();
+                value.extend_from_slice(&fp.to_le_bytes());
+                value.extend_from_slice(source.as_bytes());
                 for i in 0..4u8 {
                     key.clear();
                     key.extend_from_slice(&band_prefix(fp, i));
                     key.extend_from_slice(id.as_bytes());
-                    prints.insert(key.as_slice(), fp).map_err(state_err)?;
+                    prints
+                        .insert(key.as_slice(), value.as_slice())
+                        .map_err(state_err)?;
                 }
                 print_of.insert(id, fp).map_err(state_err)?;
             }

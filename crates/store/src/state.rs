@@ -9,9 +9,9 @@ pub(crate) const MENTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// `id` → content hash (8 bytes, little endian) + the time key its record is under.
 pub(crate) const MENTION_IDS: TableDefinition<&str, &[u8]> = TableDefinition::new("mention_ids");
 /// `band number (1 byte) + band (2 bytes, big endian) + id` → the document's
-/// content fingerprint: four keys per fingerprint, so near ones are found
-/// by exact band lookups.
-pub(crate) const FINGERPRINTS: TableDefinition<&[u8], u64> = TableDefinition::new("fingerprints");
+/// content fingerprint (8 bytes, little endian) + its source id: four keys
+/// per fingerprint, so near ones are found by exact band lookups.
+pub(crate) const FINGERPRINTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("fingerprints");
 /// `id` → the fingerprint recorded for it last, so an unchanged document is
 /// not recorded again.
 pub(crate) const FINGERPRINT_OF: TableDefinition<&str, u64> =

@@ -42,11 +42,11 @@ fn a_near_fingerprint_under_another_id_is_a_copy_of_the_stored_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(
-        store.identify(&[("a", Some(FP))], 3).unwrap(),
+        store.identify(&[("a", "blog", Some(FP))], 3).unwrap(),
         [Identity::New]
     );
     store.write_mentions(&[mention("a")]).unwrap();
-    store.record_copies(&[("a", FP)], &[]).unwrap();
+    store.record_copies(&[("a", "blog", FP)], &[]).unwrap();
 
     // Three bits off, each in another band; and four bits off in one band.
     let near = FP ^ 1 ^ (1 << 20) ^ (1 << 63);
@@ -54,11 +54,13 @@ fn a_near_fingerprint_under_another_id_is_a_copy_of_the_stored_one() {
     let found = store
         .identify(
             &[
-                ("a", Some(near)),
-                ("b", Some(near)),
-                ("c", Some(far)),
-                ("d", None),
-                ("e", Some(!FP)),
+                ("a", "blog", Some(near)),
+                ("b", "aggregator", Some(near)),
+                ("c", "aggregator", Some(far)),
+                ("d", "aggregator", None),
+                ("e", "aggregator", Some(!FP)),
+                // A reply quoting the post on the same source is no copy.
+                ("f", "blog", Some(near)),
             ],
             3,
         )
@@ -73,6 +75,7 @@ fn a_near_fingerprint_under_another_id_is_a_copy_of_the_stored_one() {
             Identity::New,
             Identity::New,
             Identity::New,
+            Identity::New,
         ]
     );
 }
@@ -83,18 +86,22 @@ fn an_alias_holds_across_a_restart_and_lapses_with_its_original() {
     {
         let store = Store::open(dir.path()).unwrap();
         store.write_mentions(&[mention("a")]).unwrap();
-        store.record_copies(&[("a", FP)], &[("b", "a")]).unwrap();
+        store
+            .record_copies(&[("a", "blog", FP)], &[("b", "a")])
+            .unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
     // The copy's text changed since: it is still known as a copy.
     assert_eq!(
-        store.identify(&[("b", Some(!FP)), ("b", None)], 3).unwrap(),
+        store
+            .identify(&[("b", "x", Some(!FP)), ("b", "x", None)], 3)
+            .unwrap(),
         [Identity::CopyOf("a".into()), Identity::CopyOf("a".into())]
     );
     assert_eq!(store.delete_mentions(&["a".into()]).unwrap(), 1);
     assert_eq!(
         store
-            .identify(&[("b", Some(FP)), ("c", Some(FP))], 3)
+            .identify(&[("b", "x", Some(FP)), ("c", "x", Some(FP))], 3)
             .unwrap(),
         [Identity::New, Identity::New],
         "copies of a removed mention are new again"
