@@ -72,8 +72,18 @@ fn find_word(text: &str, term: &str, from: usize) -> Option<usize> {
     if n == 0 || n > t.len() {
         return None;
     }
+    // Only places starting with the term's first byte are worth the full
+    // check: this skip was most of a company search's time (callgrind).
+    let first = term.as_bytes()[0].to_ascii_lowercase();
     let mut i = from;
     while i + n <= t.len() {
+        match t[i..=t.len() - n]
+            .iter()
+            .position(|b| b.to_ascii_lowercase() == first)
+        {
+            Some(skip) => i += skip,
+            None => return None,
+        }
         if text.is_char_boundary(i)
             && text.is_char_boundary(i + n)
             && t[i..i + n].eq_ignore_ascii_case(term.as_bytes())
@@ -169,6 +179,17 @@ mod tests {
             s,
             "&lt;script&gt;x&lt;/script&gt; <b>Zon</b> &amp; zonnig, <b>ZON</b>."
         );
+    }
+
+    #[test]
+    fn find_word_finds_whole_words_only_in_any_ascii_case() {
+        let text = "zonnig, Zon! ZONDAG éZon ZON";
+        assert_eq!(find_word(text, "zon", 0), Some(8));
+        assert_eq!(find_word(text, "zon", 9), Some(26));
+        assert_eq!(find_word(text, "zon", 27), None);
+        assert_eq!(find_word("ideeën ideeën", "ideeën", 1), Some(8));
+        assert_eq!(find_word("ab", "abc", 0), None);
+        assert_eq!(find_word("", "a", 0), None);
     }
 
     #[test]
