@@ -387,11 +387,26 @@ const EXCERPT_CHARS: usize = 280;
 pub struct Monitor {
     store: Arc<Store>,
     config: Arc<Config>,
+    /// The last snapshot this process recorded, and how many documents
+    /// the store held then: a later write makes the snapshot stale.
+    recorded: std::sync::Mutex<Option<(DateTime<Utc>, u64)>>,
+    /// Documents stored when the tables of the last few `ranking` calls
+    /// were read, by generation time: a snapshot counts what its table
+    /// saw, not what was written while it was being computed.
+    counted: std::sync::Mutex<Vec<(DateTime<Utc>, u64)>>,
 }
+
+/// Tables whose document count is remembered until their snapshot.
+const COUNTED_KEEP: usize = 8;
 
 impl Monitor {
     pub fn new(store: Arc<Store>, config: Arc<Config>) -> Monitor {
-        Monitor { store, config }
+        Monitor {
+            store,
+            config,
+            recorded: std::sync::Mutex::new(None),
+            counted: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     /// The stored mentions of `window` and of the window before it.
@@ -414,6 +429,13 @@ impl Monitor {
         top: usize,
     ) -> Result<Ranking> {
         let w = Window::ending_at(at, window);
+        let count = self.store.mention_count()?;
+        if let Ok(mut c) = self.counted.lock() {
+            if c.len() >= COUNTED_KEEP {
+                c.remove(0);
+            }
+            c.push((at, count));
+        }
         let (current, previous) = self.load(w)?;
         let mut ranking = rank_with(
             &Model::from_config(&self.config.ranking),
@@ -431,7 +453,8 @@ impl Monitor {
 
     /// The table for the window of length `window` ending at `now`, `top`
     /// entries (0 = all), as the API and web page serve it: the latest
-    /// snapshot when it is of a window that long, of the configured
+    /// snapshot when this process recorded it, nothing was written to the
+    /// store since, and it is of a window that long, of the configured
     /// companies, and no older than `[ranking] recompute` (the daemon
     /// re-ranks at least that often, and after every poll round that added
     /// mentions); else computed now. Its `generated_at` tells which.
@@ -466,7 +489,17 @@ impl Monitor {
         let companies = &self.config.companies;
         let same_companies = s.entries.len() == companies.len()
             && companies.iter().all(|c| s.entry(&c.id).is_some());
-        Ok((fresh && same_window && same_companies).then_some(s))
+        if !(fresh && same_window && same_companies) {
+            return Ok(None);
+        }
+        // Mentions ingested after the snapshot (before the re-rank they
+        // trigger) would be missing from it.
+        let recorded = self.recorded.lock().ok().and_then(|r| *r);
+        let unchanged = match recorded {
+            Some((at, count)) => at == s.generated_at && count == self.store.mention_count()?,
+            None => false,
+        };
+        Ok(unchanged.then_some(s))
     }
 
     /// One company in depth; None for an unknown id.
@@ -593,6 +626,19 @@ impl Monitor {
             .map(|(_, k)| k.clone())
             .collect();
         self.store.delete_keys(Table::Snapshots, &doomed)?;
+        let counted = self.counted.lock().ok().and_then(|c| {
+            c.iter()
+                .rev()
+                .find(|(at, _)| *at == ranking.generated_at)
+                .map(|(_, n)| *n)
+        });
+        let count = match counted {
+            Some(n) => n,
+            None => self.store.mention_count()?,
+        };
+        if let Ok(mut r) = self.recorded.lock() {
+            *r = Some((ranking.generated_at, count));
+        }
         Ok(())
     }
 

@@ -1140,6 +1140,15 @@ fn the_current_ranking_is_the_latest_snapshot_while_it_is_fresh() {
             .generated_at,
         later
     );
+    // Mentions written after the snapshot (the re-rank they trigger has not
+    // run yet): computed now.
+    let mut more = Stream::new();
+    more.simple(window(), "golf", Negative, 1);
+    more.mentions[0].doc.id = "late-doc".into();
+    store.write_mentions(&more.sorted()).unwrap();
+    let fresh = monitor.current_ranking(now(), week, 0).unwrap();
+    assert_eq!(fresh.generated_at, now());
+    assert_eq!(fresh.entry("golf").unwrap().metrics.mentions, 9);
     // A company added to the config since: computed now.
     let grown = Monitor::new(store.clone(), config(&["zon", "golf", "bolt"]));
     let table = grown.current_ranking(now(), week, 0).unwrap();
