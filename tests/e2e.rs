@@ -239,6 +239,25 @@ async fn repmon_end_to_end() {
         "{event}"
     );
     assert!(!data["reasons"].as_array().unwrap().is_empty(), "{event}");
+    // The evidence travels with the reasons: the sentiment reason links to
+    // the wave's posts on the fixture web.
+    let vibe = data["reason_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["component"] == "vibe")
+        .unwrap_or_else(|| panic!("a sentiment reason: {event}"));
+    let cited = vibe["mentions"].as_array().unwrap();
+    assert!(!cited.is_empty(), "{event}");
+    for m in cited {
+        let url = m["url"].as_str().unwrap();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.contains("golf-wave"),
+            "{event}"
+        );
+        assert_eq!(m["sentiment"], "negative", "{event}");
+    }
+    assert!(data["usual_rank"].is_u64(), "{event}");
     assert!(
         data["url"].as_str().unwrap().ends_with("/companies/golf"),
         "{event}"

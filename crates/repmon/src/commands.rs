@@ -384,8 +384,22 @@ pub async fn company(
     );
     if !report.reasons.is_empty() {
         println!("\nwhy:");
-        for r in &report.reasons {
+        for (i, r) in report.reasons.iter().enumerate() {
             println!("  - {}", clean(r));
+            // The mentions behind the reason, with their links.
+            let cited = report
+                .reason_details
+                .get(i)
+                .map_or(&[][..], |d| &d.mentions);
+            for m in cited {
+                println!(
+                    "      \"{}\" ({}, {}) {}",
+                    clean(&m.title),
+                    clean(&m.source),
+                    m.sentiment,
+                    clean(&m.url)
+                );
+            }
         }
     }
     println!("\ntrend:");
