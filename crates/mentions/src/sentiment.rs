@@ -502,6 +502,46 @@ impl Lexicon {
                     return Some(v);
                 }
             }
+            // Spelling changes the plain suffixes miss: happier -> happy,
+            // worried -> worry, angrily -> angry, hating -> hate, and a
+            // doubled consonant: stopped -> stop, sobbing -> sob.
+            let mut buf = [0u8; 48];
+            for (suffix, tail) in [
+                ("ies", "y"),
+                ("ied", "y"),
+                ("ier", "y"),
+                ("iest", "y"),
+                ("ily", "y"),
+                ("iness", "y"),
+                ("ing", "e"),
+            ] {
+                if let Some(stem) = w.strip_suffix(suffix)
+                    && stem.len() >= 3
+                    && stem.len() + tail.len() <= buf.len()
+                {
+                    let n = stem.len() + tail.len();
+                    buf[..stem.len()].copy_from_slice(stem.as_bytes());
+                    buf[stem.len()..n].copy_from_slice(tail.as_bytes());
+                    // Both halves are str, so the joined bytes are UTF-8.
+                    if let Ok(base) = std::str::from_utf8(&buf[..n])
+                        && let Some(v) = get(base)
+                    {
+                        return Some(v);
+                    }
+                }
+            }
+            for suffix in ["ed", "ing"] {
+                if let Some(stem) = w.strip_suffix(suffix)
+                    && let [.., a, b] = stem.as_bytes()
+                    && a == b
+                    && a.is_ascii_lowercase()
+                    && !matches!(a, b'a' | b'e' | b'i' | b'o' | b'u' | b'l' | b's')
+                    && stem.len() >= 4
+                    && let Some(v) = get(&stem[..stem.len() - 1])
+                {
+                    return Some(v);
+                }
+            }
         }
         None
     }
@@ -1081,5 +1121,64 @@ mod tests {
             ),
             0.0
         );
+    }
+
+    #[test]
+    fn english_spelling_changes_reach_the_base_word() {
+        // angrier -> angry, clumsily -> clumsy, ugliness -> ugly,
+        // despising -> despise, bugged -> bug (a doubled consonant). None of
+        // the forms is listed, so only the rules can reach the base word.
+        let lex = lexicon("en").unwrap();
+        for (form, base) in [
+            ("angrier", "angry"),
+            ("clumsily", "clumsy"),
+            ("ugliness", "ugly"),
+            ("despising", "despise"),
+            ("bugged", "bug"),
+        ] {
+            assert!(!lex.words.contains_key(form), "{form} is listed");
+            let want = lex.words.get(base).copied();
+            assert!(want.is_some_and(|v| v < 0.0), "{base}");
+            assert_eq!(lex.inflected(form), want, "{form}");
+        }
+        assert!(score("en", "the staff got angrier and angrier") < -0.2);
+        // A suffix rule never slices inside a multi-byte character.
+        assert_eq!(score("en", "caf\u{e9}\u{e9}ed na\u{ef}\u{ef}ing"), 0.0);
+    }
+
+    #[test]
+    fn english_covers_everyday_complaints_praise_and_slang() {
+        for s in [
+            "the app is buggy and laggy",
+            "total ripoff, they scammed me",
+            "staff were unhelpful and condescending",
+            "this movie was a tedious, forgettable mess",
+            "ugh, fml",
+            "three people were killed in the attack",
+        ] {
+            assert!(score("en", s) < -0.2, "{s}");
+        }
+        for s in [
+            "a masterful, captivating film",
+            "delivery was speedy and the staff were courteous",
+            "stoked about the new release, kudos",
+            "the volunteers rescued the stranded hikers",
+        ] {
+            assert!(score("en", s) > 0.2, "{s}");
+        }
+    }
+
+    #[test]
+    fn like_as_a_preposition_and_neutral_homographs_say_nothing() {
+        for s in [
+            "it looks like rain tomorrow",
+            "the band plays on friday",
+            "a new version is likely next week",
+            "what does this setting mean",
+            "it feels like a normal tuesday",
+        ] {
+            assert_eq!(score("en", s), 0.0, "{s}");
+        }
+        assert!(score("en", "i really like it") > 0.1);
     }
 }
