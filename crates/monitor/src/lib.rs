@@ -15,8 +15,8 @@ mod model;
 mod reasons;
 
 pub use model::{
-    Components, Model, REVIEWS_PRIOR, WEBCARE_PRIOR, Weights, buzz, momentum, reach, reviews, vibe,
-    webcare,
+    Components, MOMENTUM_Z, Model, REVIEWS_PRIOR, WEBCARE_PRIOR, Weights, buzz, momentum, reach,
+    reviews, vibe, webcare,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
