@@ -260,9 +260,14 @@ pub(crate) fn judge(
 
     // rank.dropped: min_places below the usual rank, with a real fall.
     let dropped = real_fall && rank_now - usual_rank >= f64::from(rules.min_places) - 0.5;
-    // rank.exited_top: usually in the top-x, now out of it, with a real fall;
-    // once per exit, so a company hovering at the edge is told once at most.
-    let exited = real_fall && !in_top && usual_rank <= f64::from(rules.top) + 0.5 && !b.exit_told;
+    // rank.exited_top: usually in the top-x, now out of it, with a real fall
+    // of at least two places (a step to the neighbouring rank is the
+    // flapping of a company at the edge, never news); once per exit.
+    let exited = real_fall
+        && !in_top
+        && usual_rank <= f64::from(rules.top) + 0.5
+        && rank_now - usual_rank >= 1.5
+        && !b.exit_told;
     let mut hold = false;
     if dropped {
         if cooling(b.dropped_at) {
@@ -487,6 +492,12 @@ mod tests {
             next.unwrap().rank_mean.unwrap() > 3.0,
             "the usual rank follows a little"
         );
+        // 3 -> 4 with a real fall: out of the top, but only to the
+        // neighbouring rank, which an edge company does all the time.
+        let mut e = entry(4, 50);
+        e.score = b.score - 10.0;
+        let (_, found) = judge(Some(&b), &e, true, &top3, t0);
+        assert!(found.is_empty(), "one place is no exit: {found:?}");
         // A real fall out of the top (two places: no rank.dropped).
         let mut e = entry(5, 50);
         e.score = b.score - 10.0;
