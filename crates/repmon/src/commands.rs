@@ -82,7 +82,8 @@ pub async fn poll(config: Config, only: Option<&str>) -> Outcome {
     let failed = ingested
         .reports
         .iter()
-        .filter(|r| r.error.is_some())
+        // A partial failure (some timelines read) is reported, not fatal.
+        .filter(|r| r.error.is_some() && !r.partial)
         .count();
     if failed > 0 && failed == ingested.reports.len() {
         return Err(Failure::Runtime(anyhow::anyhow!(

@@ -298,7 +298,12 @@ async fn ingest_loop(
             Ok(Ok(ingested)) => {
                 for r in &ingested.reports {
                     ingest::log_report(r);
-                    let ok = r.error.clone().map_or(Ok(()), Err);
+                    // A partial poll (one Mastodon timeline of several
+                    // failed) still brought documents: not a failed poll.
+                    let ok = match &r.error {
+                        Some(e) if !r.partial => Err(e.clone()),
+                        _ => Ok(()),
+                    };
                     telemetry.record_poll(&r.source, ok, r.fetched, r.new_documents, at);
                 }
                 telemetry.record_ingest(ingested.stats.added, ingested.stats.updated);
