@@ -69,7 +69,8 @@ async fn own_account(State(i): State<Arc<Instance>>) -> impl IntoResponse {
             "zonenergie",
             Some("101"),
             4,
-            "@anna Vervelend! Zon Energie zoekt het uit, stuur ons een DM."
+            // Like most webcare answers, this one does not name the company.
+            "@anna Vervelend! We zoeken het uit, stuur ons een DM."
         ),
     ]))
 }

@@ -52,6 +52,11 @@ pub struct Analyzer {
     any_query: bool,
     companies: Vec<Tracked>,
     by_id: HashMap<String, u32>,
+    /// Companies by the lower-case user part of their accounts, and by
+    /// their domains: a company's own post is found by one lookup (or one
+    /// per label of the host), whatever the number of companies.
+    by_account: HashMap<String, Vec<u32>>,
+    by_domain: HashMap<String, Vec<u32>>,
 }
 
 /// What the analyzer keeps of a company beyond its patterns.
@@ -79,6 +84,8 @@ struct Scratch {
     found: Vec<(u32, u32, u32)>,
     /// Byte spans of the accepted company names, by start: not scored.
     names: Vec<(u32, u32)>,
+    /// Companies whose own post the document is.
+    owners: Vec<u32>,
 }
 
 thread_local! {
@@ -136,6 +143,25 @@ impl Analyzer {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i as u32))
             .collect();
+        let mut by_account: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_domain: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, c) in companies.iter().enumerate() {
+            for acc in &c.accounts {
+                let user = account_user(acc);
+                if !user.is_empty() {
+                    by_account.entry(user).or_default().push(i as u32);
+                }
+            }
+            for d in &c.domains {
+                let d = d.trim().trim_start_matches("*.").trim_end_matches('.');
+                if !d.is_empty() {
+                    by_domain
+                        .entry(d.to_ascii_lowercase())
+                        .or_default()
+                        .push(i as u32);
+                }
+            }
+        }
         // The config was validated, so a query parses; one that does not
         // (an unvalidated Company) filters nothing rather than everything.
         let queries: Vec<Option<query::Query>> = companies
@@ -148,6 +174,8 @@ impl Analyzer {
             matcher: Matcher::new(companies),
             companies: tracked,
             by_id,
+            by_account,
+            by_domain,
         }
     }
 
@@ -156,7 +184,8 @@ impl Analyzer {
         self.matcher.memory_usage()
     }
 
-    /// The mention this document makes, or None when it names no tracked company.
+    /// The mention this document makes, or None when it names no tracked
+    /// company and is no company's own post (by its accounts or domains).
     /// Sets lang ("nl" | "en" | "other"), and per company: sentiment label, score (-1..=1), owned, terms.
     pub fn analyze(&self, doc: Document) -> Option<Mention> {
         SCRATCH.with(|cell| {
@@ -257,6 +286,15 @@ impl Analyzer {
             && !s.found.iter().any(|f| f.0 == a)
         {
             s.found.push((a, 0, 0));
+        }
+        // A company's own post is its mention even when it does not name
+        // itself: a webcare answer ("@anna sorry, we kijken mee") counts for
+        // the company it comes from.
+        self.owners_of(doc, &mut s.owners);
+        for &o in &s.owners {
+            if !s.found.iter().any(|f| f.0 == o) {
+                s.found.push((o, 0, 0));
+            }
         }
         if s.found.is_empty() {
             return None;
@@ -378,6 +416,48 @@ impl Analyzer {
         Some((out, lang))
     }
 
+    /// The companies whose own account wrote the document or whose domain
+    /// serves it.
+    fn owners_of(&self, doc: &Document, out: &mut Vec<u32>) {
+        out.clear();
+        if let Some(author) = doc.author.as_deref()
+            && !self.by_account.is_empty()
+        {
+            let user = account_user(author);
+            if let Some(cands) = self.by_account.get(&user) {
+                for &c in cands {
+                    let tracked = &self.companies[c as usize];
+                    if tracked.accounts.iter().any(|acc| author_is(author, acc))
+                        && !out.contains(&c)
+                    {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        if self.by_domain.is_empty() {
+            return;
+        }
+        if let Some(host) = host_of(&doc.url) {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            // The host itself, then each parent domain: shop.zon.nl, zon.nl, nl.
+            let mut rest = host.as_str();
+            loop {
+                if let Some(cands) = self.by_domain.get(rest) {
+                    for &c in cands {
+                        if !out.contains(&c) {
+                            out.push(c);
+                        }
+                    }
+                }
+                match rest.split_once('.') {
+                    Some((_, parent)) => rest = parent,
+                    None => break,
+                }
+            }
+        }
+    }
+
     fn owned(&self, c: &Tracked, doc: &Document) -> bool {
         let by_account = doc
             .author
@@ -385,6 +465,17 @@ impl Analyzer {
             .is_some_and(|a| c.accounts.iter().any(|acc| author_is(a, acc)));
         by_account || host_of(&doc.url).is_some_and(|h| c.domains.iter().any(|d| host_in(h, d)))
     }
+}
+
+/// The lower-case user part of an account or author: `@Zon@mastodon.nl`
+/// and `zon` both give `zon`.
+fn account_user(account: &str) -> String {
+    let bare = account.trim().trim_start_matches('@');
+    let user = bare.split('@').next().unwrap_or("");
+    user.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The label for a score (see the crate docs for the thresholds).

@@ -417,6 +417,37 @@ fn owned_posts_by_account_or_domain() {
 }
 
 #[test]
+fn a_companys_own_answer_counts_for_it_without_naming_it() {
+    let a = analyzer();
+    // A webcare answer names the customer, not the company.
+    let mut d = doc(
+        "",
+        "@anna Wat vervelend! We sturen je een DM om mee te kijken.",
+    );
+    d.author = Some("zonenergie@mastodon.example".into());
+    let m = a
+        .analyze(d.clone())
+        .expect("the company's own answer is kept");
+    let zon = m.about("zon").unwrap();
+    assert!(zon.owned);
+    assert_eq!(m.companies.len(), 1, "{:?}", m.companies);
+    // The same words by anyone else name no company.
+    d.author = Some("anna".into());
+    assert!(a.analyze(d.clone()).is_none());
+    // Another instance's user of the same name is not the company.
+    d.author = Some("telly@elders.example".into());
+    assert!(a.analyze(d.clone()).is_none());
+    d.author = Some("telly@social.example".into());
+    assert!(a.analyze(d.clone()).unwrap().about("telly").unwrap().owned);
+    // A post on the company's own site (or a subdomain) is its own too.
+    d.author = None;
+    d.url = "https://nieuws.zonenergie.example/2026/tarieven".into();
+    assert!(a.analyze(d.clone()).unwrap().about("zon").unwrap().owned);
+    d.url = "https://zonenergie.example.evil.test/x".into();
+    assert!(a.analyze(d).is_none());
+}
+
+#[test]
 fn reviews_use_about_and_star_ratings() {
     let a = analyzer();
     let mut d = doc("", "Vlucht naar Malaga, stoel 14C.");
