@@ -52,35 +52,28 @@ fn mention(
         Sentiment::Negative => ["storing", "traag"],
         Sentiment::Neutral => ["nieuws", "prijs"],
     };
+    let score = match sentiment {
+        Sentiment::Positive => 0.6,
+        Sentiment::Negative => -0.6,
+        Sentiment::Neutral => 0.0,
+    };
     Mention {
         doc: Document {
-            id: format!("doc-{n}"),
-            source: "blog".into(),
-            kind: SourceKind::Feed,
-            url: format!("https://blog.example/{n}"),
             title: format!("over {company}"),
-            body: format!("{company} {} {}", words[0], words[1]),
             author: Some(author),
-            published: at,
-            first_seen: at,
-            lang_hint: None,
-            thread: None,
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(
+                format!("doc-{n}"),
+                "blog",
+                SourceKind::Feed,
+                format!("https://blog.example/{n}"),
+                format!("{company} {} {}", words[0], words[1]),
+                at,
+            )
         },
         lang: "nl".into(),
         companies: vec![CompanyMention {
-            company: company.into(),
-            sentiment,
-            score: match sentiment {
-                Sentiment::Positive => 0.6,
-                Sentiment::Negative => -0.6,
-                Sentiment::Neutral => 0.0,
-            },
-            owned: false,
             terms: words.iter().map(|w| w.to_string()).collect(),
+            ..CompanyMention::new(company, sentiment, score)
         }],
     }
 }

@@ -50,29 +50,22 @@ fn mention(
     };
     Mention {
         doc: Document {
-            id: format!("doc-{company}-{n}"),
-            source: "forum".into(),
-            kind: SourceKind::Html,
-            url: format!("https://forum.example/t/{company}/{n}"),
             title: title.into(),
-            body: format!("{title}: something about {company} number {n}"),
             author: Some(format!("user{}", n % 7)),
-            published: at,
-            first_seen: at,
             lang_hint: Some("nl".into()),
-            thread: None,
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(
+                format!("doc-{company}-{n}"),
+                "forum",
+                SourceKind::Html,
+                format!("https://forum.example/t/{company}/{n}"),
+                format!("{title}: something about {company} number {n}"),
+                at,
+            )
         },
         lang: "nl".into(),
         companies: vec![CompanyMention {
-            company: company.into(),
-            sentiment,
-            score,
-            owned: false,
             terms: vec!["storing".into(), "wifi".into()],
+            ..CompanyMention::new(company, sentiment, score)
         }],
     }
 }

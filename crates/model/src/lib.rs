@@ -103,6 +103,38 @@ pub struct Document {
     pub about: Option<String>,
 }
 
+impl Document {
+    /// A document with what every source knows: its identity, where it came
+    /// from, its text and its time (also taken as first seen). The optional
+    /// facts (title, author, thread, rating...) are set on the result.
+    pub fn new(
+        id: impl Into<String>,
+        source: impl Into<String>,
+        kind: SourceKind,
+        url: impl Into<String>,
+        body: impl Into<String>,
+        published: DateTime<Utc>,
+    ) -> Document {
+        Document {
+            id: id.into(),
+            source: source.into(),
+            kind,
+            url: url.into(),
+            title: String::new(),
+            body: body.into(),
+            author: None,
+            published,
+            first_seen: published,
+            lang_hint: None,
+            thread: None,
+            in_reply_to: None,
+            position: None,
+            rating: None,
+            about: None,
+        }
+    }
+}
+
 /// The polarity of what a document says about one company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +188,20 @@ pub struct CompanyMention {
     /// Content words from the passages about the company (lower case, stop
     /// words left out); the monitor finds the topics behind a move in them.
     pub terms: Vec<String>,
+}
+
+impl CompanyMention {
+    /// An earned mention of `company` with this score, labelled by the
+    /// caller; no terms.
+    pub fn new(company: impl Into<String>, sentiment: Sentiment, score: f32) -> CompanyMention {
+        CompanyMention {
+            company: company.into(),
+            sentiment,
+            score,
+            owned: false,
+            terms: Vec::new(),
+        }
+    }
 }
 
 /// A document together with the companies it mentions: the unit that is

@@ -65,29 +65,21 @@ impl Stream {
             };
             self.mentions.push(Mention {
                 doc: Document {
-                    id: format!("doc-{id}"),
-                    source: format!("{kind}-source"),
-                    kind,
-                    url: format!("https://example.org/{id}"),
                     title: format!("over {company}"),
-                    body: format!("{company} {} nummer {id}", terms.join(" ")),
                     author: Some(author.map_or_else(|| format!("author-{id}"), str::to_owned)),
-                    published,
-                    first_seen: published,
-                    lang_hint: None,
-                    thread: None,
-                    in_reply_to: None,
-                    position: None,
-                    rating: None,
-                    about: None,
+                    ..Document::new(
+                        format!("doc-{id}"),
+                        format!("{kind}-source"),
+                        kind,
+                        format!("https://example.org/{id}"),
+                        format!("{company} {} nummer {id}", terms.join(" ")),
+                        published,
+                    )
                 },
                 lang: "nl".into(),
                 companies: vec![CompanyMention {
-                    company: company.into(),
-                    sentiment,
-                    score,
-                    owned: false,
                     terms: terms.iter().map(|t| t.to_string()).collect(),
+                    ..CompanyMention::new(company, sentiment, score)
                 }],
             });
         }
@@ -762,33 +754,30 @@ fn thread_post(
 ) -> Mention {
     Mention {
         doc: Document {
-            id: id.into(),
-            source: "forum".into(),
-            kind: SourceKind::Html,
-            url: format!("https://forum.example.org/{id}"),
             title: "storing".into(),
-            body: format!("zon post {id}"),
             author: Some(if owned {
                 "ZonEnergie".into()
             } else {
                 format!("klant-{id}")
             }),
-            published: at,
-            first_seen: at,
-            lang_hint: None,
             thread: thread.map(str::to_owned),
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(
+                id,
+                "forum",
+                SourceKind::Html,
+                format!("https://forum.example.org/{id}"),
+                format!("zon post {id}"),
+                at,
+            )
         },
         lang: "nl".into(),
         companies: vec![CompanyMention {
-            company: "zon".into(),
-            sentiment,
-            score: if sentiment == Negative { -0.6 } else { 0.0 },
             owned,
-            terms: vec![],
+            ..CompanyMention::new(
+                "zon",
+                sentiment,
+                if sentiment == Negative { -0.6 } else { 0.0 },
+            )
         }],
     }
 }

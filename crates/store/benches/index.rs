@@ -109,25 +109,20 @@ fn generate(n: usize) -> Vec<Mention> {
             let published = start + Duration::seconds(i as i64 * 260);
             Mention {
                 doc: Document {
-                    id: format!("https://forum.example/t/{i}"),
-                    source: format!("source-{}", rng.below(20)),
-                    kind: SourceKind::ALL[rng.below(4)],
-                    url: format!("https://forum.example/t/{i}"),
                     title: format!(
                         "{} {}",
                         WORDS[rng.below(WORDS.len())],
                         WORDS[rng.below(WORDS.len())]
                     ),
-                    body,
                     author: Some(format!("user{}", rng.below(5000))),
-                    published,
-                    first_seen: published,
-                    lang_hint: None,
-                    thread: None,
-                    in_reply_to: None,
-                    position: None,
-                    rating: None,
-                    about: None,
+                    ..Document::new(
+                        format!("https://forum.example/t/{i}"),
+                        format!("source-{}", rng.below(20)),
+                        SourceKind::ALL[rng.below(4)],
+                        format!("https://forum.example/t/{i}"),
+                        body,
+                        published,
+                    )
                 },
                 lang: "nl".into(),
                 companies,

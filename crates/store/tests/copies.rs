@@ -6,32 +6,18 @@ use repmon_store::{Identity, Store};
 
 fn mention(id: &str) -> Mention {
     let t = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    let url = format!("https://blog.example/{id}");
     Mention {
-        doc: Document {
-            id: id.into(),
-            source: "blog".into(),
-            kind: SourceKind::Feed,
-            url: format!("https://blog.example/{id}"),
-            title: String::new(),
-            body: "Golf Internet ligt eruit".into(),
-            author: None,
-            published: t,
-            first_seen: t,
-            lang_hint: None,
-            thread: None,
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
-        },
+        doc: Document::new(
+            id,
+            "blog",
+            SourceKind::Feed,
+            url,
+            "Golf Internet ligt eruit",
+            t,
+        ),
         lang: "nl".into(),
-        companies: vec![CompanyMention {
-            company: "golf".into(),
-            sentiment: Sentiment::Negative,
-            score: -0.5,
-            owned: false,
-            terms: vec![],
-        }],
+        companies: vec![CompanyMention::new("golf", Sentiment::Negative, -0.5)],
     }
 }
 

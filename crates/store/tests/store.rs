@@ -14,13 +14,7 @@ fn company(id: &str, sentiment: Sentiment) -> CompanyMention {
         Sentiment::Negative => -0.6,
         Sentiment::Neutral => 0.0,
     };
-    CompanyMention {
-        company: id.into(),
-        sentiment,
-        score,
-        owned: false,
-        terms: vec![],
-    }
+    CompanyMention::new(id, sentiment, score)
 }
 
 fn mention(
@@ -32,21 +26,16 @@ fn mention(
 ) -> Mention {
     Mention {
         doc: Document {
-            id: id.into(),
-            source: "tweakers-forum".into(),
-            kind: SourceKind::Html,
-            url: format!("https://forum.example/{id}"),
             title: title.into(),
-            body: body.into(),
             author: Some("Jan de Vries".into()),
-            published: t0() + Duration::minutes(minutes),
-            first_seen: t0() + Duration::minutes(minutes),
-            lang_hint: None,
-            thread: None,
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(
+                id,
+                "tweakers-forum",
+                SourceKind::Html,
+                format!("https://forum.example/{id}"),
+                body,
+                t0() + Duration::minutes(minutes),
+            )
         },
         lang: "nl".into(),
         companies,
