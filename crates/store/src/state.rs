@@ -4,7 +4,9 @@
 use crate::{Result, StoreError, Table};
 use redb::{ReadableDatabase, TableDefinition};
 
-/// `time_key(published) + "\0" + id` → compact mention JSON, so a window is one range scan.
+/// `time_key(published) + "\0" + id` → the mention as a binary record
+/// (`record.rs`; older stores hold JSON, still read), so a window is one
+/// range scan.
 pub(crate) const MENTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("mentions");
 /// `id` → content hash (8 bytes, little endian) + the time key its record is under.
 pub(crate) const MENTION_IDS: TableDefinition<&str, &[u8]> = TableDefinition::new("mention_ids");
