@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1` (SPEC.md "HTTP API"), `/healthz` and `/metrics`.
 
 use crate::params::{self, MentionParams};
-use crate::telemetry::{SourceHealth, family, sample};
+use crate::telemetry::{family, sample};
 use crate::{AppState, blocking};
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -274,90 +274,109 @@ pub(crate) struct SourceStatus {
     /// Set when the source answered 410 Gone and is no longer polled.
     pub retired: Option<Retired>,
     #[serde(flatten)]
-    pub health: SourceHealth,
+    pub health: HealthJson,
 }
 
-/// The in-memory figures of this process, completed with what the daemon
-/// stored (which survives restarts and is written before the figures are
-/// counted, so it is never older).
-fn merge_stored(h: &mut SourceHealth, stored: &SourceHealthRecord) {
-    if stored.last_poll.is_none() || stored.last_poll < h.last_poll {
-        return;
-    }
-    h.last_poll = stored.last_poll;
-    h.last_success = stored.last_success.max(h.last_success);
-    h.consecutive_failures = u64::from(stored.consecutive_failures);
-    if stored.last_error_at >= h.last_error_at && stored.last_error.is_some() {
-        h.last_error.clone_from(&stored.last_error);
-        h.last_error_at = stored.last_error_at;
-    }
+/// The health fields of a source row: the stored health, and this
+/// process's poll counters (which start at zero with the process).
+#[derive(Serialize)]
+pub(crate) struct HealthJson {
+    /// The source id again (the row's `id`).
+    pub source: String,
+    /// When the last poll ran, whatever its outcome.
+    pub last_poll: Option<DateTime<Utc>>,
+    /// When a poll last succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The error of the most recent failed poll (kept after a later success).
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Failed polls since the last success; 0 when the source is healthy.
+    pub consecutive_failures: u64,
+    /// Polls by this process that succeeded.
+    pub polls_ok: u64,
+    /// Polls by this process that failed.
+    pub polls_failed: u64,
+    /// Documents new to this source, over all polls ever.
+    pub documents_seen: u64,
+    /// Documents new to this source in polls by this process.
+    pub new_documents: u64,
 }
 
-/// Configured sources in config order, then any that polled but are gone from it.
-pub(crate) fn source_statuses(state: &AppState) -> Vec<SourceStatus> {
-    let mut health = state.telemetry.sources();
-    let stored = |id: &str| -> SourceHealthRecord {
-        match state.store.get::<SourceHealthRecord>(Table::Sources, id) {
-            Ok(h) => h.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(source = %id, "cannot read the stored source health: {e}");
-                SourceHealthRecord::default()
-            }
+/// The stored health of every source: the configured ones in config order
+/// (a default record for those never polled), then any others the store
+/// holds a record of (polled once, since removed from the config), by id.
+fn stored_health(state: &AppState) -> Result<Vec<(String, SourceHealthRecord)>, StoreError> {
+    let mut out = Vec::with_capacity(state.config.sources.len());
+    for s in &state.config.sources {
+        let h = state.store.get(Table::Sources, &s.id)?.unwrap_or_default();
+        out.push((s.id.clone(), h));
+    }
+    // The table also keeps each source's recently seen document ids under
+    // `seen/<id>`: those keys are not sources.
+    for key in state.store.keys(Table::Sources, None, None)? {
+        if key.starts_with("seen/") || state.config.sources.iter().any(|s| s.id == key) {
+            continue;
         }
-    };
-    let row = |id: String,
-               name: String,
-               configured: Option<&repmon_config::Source>,
-               mut h: SourceHealth| {
-        let saved = stored(&id);
-        merge_stored(&mut h, &saved);
-        // A retirement holds only while the config names the URL that went away.
-        let retired = saved
-            .retired
-            .filter(|r| configured.is_none_or(|s| s.url == r.url));
-        let status = match (&retired, h.last_poll, h.consecutive_failures) {
-            (Some(_), _, _) => "retired",
-            (None, None, _) => "not polled yet",
-            (None, Some(_), 0) => "ok",
-            _ => "failing",
-        };
-        SourceStatus {
-            id,
-            name,
-            kind: configured.map(|s| s.kind),
-            url: configured.map(|s| s.url.clone()),
-            interval_secs: configured
-                .map(|s| s.interval.unwrap_or(state.config.poll.interval).as_secs()),
-            status,
-            next_poll: saved.next_poll.filter(|_| retired.is_none()),
-            retry_after: saved.retry_after.filter(|t| *t > Utc::now()),
-            moved_to: saved.moved_to,
-            retired,
-            health: h,
+        if let Some(h) = state
+            .store
+            .get::<SourceHealthRecord>(Table::Sources, &key)?
+        {
+            out.push((key, h));
         }
-    };
-    let mut rows: Vec<SourceStatus> = state
-        .config
-        .sources
-        .iter()
-        .map(|s| {
-            let h = match health.iter().position(|h| h.source == s.id) {
-                Some(i) => health.swap_remove(i),
-                None => SourceHealth {
-                    source: s.id.clone(),
-                    ..SourceHealth::default()
-                },
+    }
+    Ok(out)
+}
+
+/// Every source's row, read from the stored health (the only record of it).
+/// The error says why the store could not be read.
+pub(crate) async fn source_statuses(state: &AppState) -> Result<Vec<SourceStatus>, String> {
+    let reading = state.clone();
+    let stored = blocking(move || stored_health(&reading))
+        .await?
+        .map_err(|e| format!("cannot read the stored source health: {e}"))?;
+    let now = Utc::now();
+    Ok(stored
+        .into_iter()
+        .map(|(id, saved)| {
+            let configured = state.config.sources.iter().find(|s| s.id == id);
+            // A retirement holds only while the config names the URL that went away.
+            let retired = saved
+                .retired
+                .filter(|r| configured.is_none_or(|s| s.url == r.url));
+            let status = match (&retired, saved.last_poll, saved.consecutive_failures) {
+                (Some(_), _, _) => "retired",
+                (None, None, _) => "not polled yet",
+                (None, Some(_), 0) => "ok",
+                _ => "failing",
             };
-            row(s.id.clone(), s.display_name().to_string(), Some(s), h)
+            let counted = state.telemetry.source_counters(&id);
+            SourceStatus {
+                name: configured.map_or_else(|| id.clone(), |s| s.display_name().to_string()),
+                kind: configured.map(|s| s.kind),
+                url: configured.map(|s| s.url.clone()),
+                interval_secs: configured
+                    .map(|s| s.interval.unwrap_or(state.config.poll.interval).as_secs()),
+                status,
+                next_poll: saved.next_poll.filter(|_| retired.is_none()),
+                retry_after: saved.retry_after.filter(|t| *t > now),
+                moved_to: saved.moved_to,
+                retired,
+                health: HealthJson {
+                    source: id.clone(),
+                    last_poll: saved.last_poll,
+                    last_success: saved.last_success,
+                    last_error: saved.last_error,
+                    last_error_at: saved.last_error_at,
+                    consecutive_failures: u64::from(saved.consecutive_failures),
+                    polls_ok: counted.polls_ok,
+                    polls_failed: counted.polls_failed,
+                    documents_seen: saved.documents_seen,
+                    new_documents: counted.new_documents,
+                },
+                id,
+            }
         })
-        .collect();
-    health.sort_by(|a, b| a.source.cmp(&b.source));
-    rows.extend(
-        health
-            .into_iter()
-            .map(|h| row(h.source.clone(), h.source.clone(), None, h)),
-    );
-    rows
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -389,8 +408,9 @@ async fn webhook_deliveries(
     Ok(axum::Json(serde_json::json!({ "deliveries": deliveries })).into_response())
 }
 
-async fn sources(State(state): State<AppState>) -> Response {
-    axum::Json(serde_json::json!({ "sources": source_statuses(&state) })).into_response()
+async fn sources(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rows = source_statuses(&state).await.map_err(ApiError::Internal)?;
+    Ok(axum::Json(serde_json::json!({ "sources": rows })).into_response())
 }
 
 pub(crate) async fn healthz() -> &'static str {
@@ -398,10 +418,32 @@ pub(crate) async fn healthz() -> &'static str {
 }
 
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
-    let mut text = state.telemetry.render();
-    let store = state.store.clone();
-    match blocking(move || store.mention_count()).await {
-        Ok(Ok(n)) => {
+    // The health gauges and the mention count come from the store; the
+    // counters are still worth scraping when the store is unwell.
+    let reading = state.clone();
+    let stored = blocking(move || {
+        let health = stored_health(&reading);
+        let mentions = reading.store.mention_count();
+        (health, mentions)
+    })
+    .await;
+    let (health, mentions) = match stored {
+        Ok((h, m)) => (h.map_err(|e| e.to_string()), m.map_err(|e| e.to_string())),
+        Err(e) => (Err(e.clone()), Err(e)),
+    };
+    let health = health.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "metrics: cannot read the stored source health");
+        Vec::new()
+    });
+    // Only configured sources: a removed source's last gauge would linger.
+    let shown: Vec<(&str, &SourceHealthRecord)> = health
+        .iter()
+        .filter(|(id, _)| state.config.sources.iter().any(|s| s.id == *id))
+        .map(|(id, h)| (id.as_str(), h))
+        .collect();
+    let mut text = state.telemetry.render(&shown);
+    match mentions {
+        Ok(n) => {
             family(
                 &mut text,
                 "repmon_mentions_stored",
@@ -410,8 +452,6 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
             );
             sample(&mut text, "repmon_mentions_stored", &[], n as f64);
         }
-        // The counters are still worth scraping when the store is unwell.
-        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
     }
     family(

@@ -12,7 +12,7 @@ mod params;
 mod telemetry;
 mod web;
 
-pub use telemetry::{SourceHealth, Telemetry};
+pub use telemetry::{SourceCounters, Telemetry};
 
 use axum::Router;
 use axum::routing::get;

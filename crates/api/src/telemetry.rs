@@ -1,44 +1,33 @@
-//! What the daemon has been doing, for `/metrics` and the sources page.
+//! What this process has been doing, for `/metrics`.
+//!
+//! Only process counters live here (polls, documents, ingests, re-ranks,
+//! webhook deliveries since start). A source's health (last success, last
+//! error, failures in a row, next poll) is not: it is the record the poll
+//! step stores, read from the store by whoever shows it, so there is one
+//! truth that survives restarts and `repmon poll` runs.
 //!
 //! A handful of counters does not need a metrics crate: global counters are
-//! atomics, per-source figures sit in one small mutexed map (touched once per
-//! poll, not per document), and the Prometheus text is written by hand.
+//! atomics, per-source counters sit in one small mutexed map (touched once
+//! per poll, not per document), and the Prometheus text is written by hand.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use repmon_model::SourceHealthRecord;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-/// A per-source metric family: name, type, help, and the value of one source (None = no sample).
-type PerSourceMetric = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&SourceHealth) -> Option<f64>,
-);
+/// A per-source counter family: name, help, and the value of one source.
+type PerSourceCounter = (&'static str, &'static str, fn(&SourceCounters) -> u64);
 
-/// One source's health as the web page and `/api/v1/sources` show it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SourceHealth {
-    /// The configured source id.
-    pub source: String,
-    /// When the last poll ran, whatever its outcome.
-    pub last_poll: Option<DateTime<Utc>>,
-    /// When a poll last succeeded.
-    pub last_success: Option<DateTime<Utc>>,
-    /// The error of the most recent failed poll (kept after a later success,
-    /// so an operator can still see what went wrong last).
-    pub last_error: Option<String>,
-    pub last_error_at: Option<DateTime<Utc>>,
-    /// Failed polls since the last success; 0 when the source is healthy.
-    pub consecutive_failures: u64,
+/// What this process counted for one source since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceCounters {
     pub polls_ok: u64,
     pub polls_failed: u64,
-    /// Documents fetched over all polls (the same post seen twice counts twice).
-    pub documents_seen: u64,
-    /// Documents that were new to the store.
+    /// Documents fetched (the same post seen twice counts twice).
+    pub documents_fetched: u64,
+    /// Documents that were new to the source.
     pub new_documents: u64,
 }
 
@@ -47,7 +36,7 @@ pub struct SourceHealth {
 #[derive(Debug)]
 pub struct Telemetry {
     started: DateTime<Utc>,
-    sources: Mutex<BTreeMap<String, SourceHealth>>,
+    sources: Mutex<BTreeMap<String, SourceCounters>>,
     mentions_added: AtomicU64,
     mentions_updated: AtomicU64,
     reranks: AtomicU64,
@@ -78,38 +67,27 @@ impl Telemetry {
         }
     }
 
-    /// After each poll of a source: ok or the error text, documents fetched, new documents.
-    pub fn record_poll(
-        &self,
-        source: &str,
-        ok: Result<(), String>,
-        fetched: usize,
-        new_documents: usize,
-        at: DateTime<Utc>,
-    ) {
+    /// Counts one poll of a source: whether it succeeded, documents fetched,
+    /// documents new to the source. (Its health is stored by the poll step.)
+    pub fn record_poll(&self, source: &str, ok: bool, fetched: usize, new_documents: usize) {
         let mut sources = self.lock_sources();
-        let health = sources
-            .entry(source.to_string())
-            .or_insert_with(|| SourceHealth {
-                source: source.to_string(),
-                ..SourceHealth::default()
-            });
-        health.last_poll = Some(at);
-        health.documents_seen += fetched as u64;
-        health.new_documents += new_documents as u64;
-        match ok {
-            Ok(()) => {
-                health.polls_ok += 1;
-                health.consecutive_failures = 0;
-                health.last_success = Some(at);
-            }
-            Err(error) => {
-                health.polls_failed += 1;
-                health.consecutive_failures += 1;
-                health.last_error = Some(error);
-                health.last_error_at = Some(at);
-            }
+        // Looked up before inserting so the steady state allocates nothing.
+        let counters = match sources.get_mut(source) {
+            Some(c) => c,
+            None => sources.entry(source.to_string()).or_default(),
+        };
+        if ok {
+            counters.polls_ok += 1;
+        } else {
+            counters.polls_failed += 1;
         }
+        counters.documents_fetched += fetched as u64;
+        counters.new_documents += new_documents as u64;
+    }
+
+    /// This process's counters for one source (zero when it has not polled it).
+    pub fn source_counters(&self, source: &str) -> SourceCounters {
+        self.lock_sources().get(source).copied().unwrap_or_default()
     }
 
     /// After each ingest batch: how many mentions it added and how many it changed.
@@ -136,12 +114,6 @@ impl Telemetry {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Per-source health, ordered by source id: last success, last error,
-    /// consecutive failures, documents seen. Only sources polled since start.
-    pub fn sources(&self) -> Vec<SourceHealth> {
-        self.lock_sources().values().cloned().collect()
-    }
-
     /// When the last re-rank ran, if one has.
     pub fn last_rerank(&self) -> Option<DateTime<Utc>> {
         match self.last_rerank.load(Ordering::Relaxed) {
@@ -150,10 +122,17 @@ impl Telemetry {
         }
     }
 
-    /// Everything as Prometheus text format 0.0.4.
-    pub fn render(&self) -> String {
+    /// Everything as Prometheus text format 0.0.4. `health` is the stored
+    /// health of the sources whose gauges (failures in a row, last success)
+    /// are shown; sources never polled have none.
+    pub fn render(&self, health: &[(&str, &SourceHealthRecord)]) -> String {
         let mut out = String::with_capacity(2048);
-        let sources = self.sources();
+        // A copy, so the lock is not held while writing text.
+        let counters: Vec<(String, SourceCounters)> = self
+            .lock_sources()
+            .iter()
+            .map(|(id, c)| (id.clone(), *c))
+            .collect();
 
         family(
             &mut out,
@@ -174,52 +153,67 @@ impl Telemetry {
             "counter",
             "Polls of a source, by outcome.",
         );
-        for s in &sources {
+        for (id, c) in &counters {
             sample(
                 &mut out,
                 "repmon_source_polls_total",
-                &[("source", &s.source), ("result", "ok")],
-                s.polls_ok as f64,
+                &[("source", id), ("result", "ok")],
+                c.polls_ok as f64,
             );
             sample(
                 &mut out,
                 "repmon_source_polls_total",
-                &[("source", &s.source), ("result", "error")],
-                s.polls_failed as f64,
+                &[("source", id), ("result", "error")],
+                c.polls_failed as f64,
             );
         }
-        let per_source: [PerSourceMetric; 4] = [
+        let per_source_counters: [PerSourceCounter; 2] = [
             (
                 "repmon_source_documents_fetched_total",
-                "counter",
                 "Documents fetched from a source.",
-                |s| Some(s.documents_seen as f64),
+                |c| c.documents_fetched,
             ),
             (
                 "repmon_source_new_documents_total",
-                "counter",
                 "Documents from a source that were new to the store.",
-                |s| Some(s.new_documents as f64),
-            ),
-            (
-                "repmon_source_consecutive_failures",
-                "gauge",
-                "Failed polls of a source since its last success.",
-                |s| Some(s.consecutive_failures as f64),
-            ),
-            (
-                "repmon_source_last_success_timestamp_seconds",
-                "gauge",
-                "When a poll of a source last succeeded (Unix time).",
-                |s| s.last_success.map(|t| t.timestamp() as f64),
+                |c| c.new_documents,
             ),
         ];
-        for (name, kind, help, value) in per_source {
-            family(&mut out, name, kind, help);
-            for s in &sources {
-                if let Some(v) = value(s) {
-                    sample(&mut out, name, &[("source", &s.source)], v);
-                }
+        for (name, help, value) in per_source_counters {
+            family(&mut out, name, "counter", help);
+            for (id, c) in &counters {
+                sample(&mut out, name, &[("source", id)], value(c) as f64);
+            }
+        }
+        let polled = || health.iter().filter(|(_, h)| h.last_poll.is_some());
+        family(
+            &mut out,
+            "repmon_source_consecutive_failures",
+            "gauge",
+            "Failed polls of a source since its last success.",
+        );
+        for (id, h) in polled() {
+            sample(
+                &mut out,
+                "repmon_source_consecutive_failures",
+                &[("source", id)],
+                f64::from(h.consecutive_failures),
+            );
+        }
+        family(
+            &mut out,
+            "repmon_source_last_success_timestamp_seconds",
+            "gauge",
+            "When a poll of a source last succeeded (Unix time).",
+        );
+        for (id, h) in polled() {
+            if let Some(t) = h.last_success {
+                sample(
+                    &mut out,
+                    "repmon_source_last_success_timestamp_seconds",
+                    &[("source", id)],
+                    t.timestamp() as f64,
+                );
             }
         }
 
@@ -288,7 +282,7 @@ impl Telemetry {
         out
     }
 
-    fn lock_sources(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, SourceHealth>> {
+    fn lock_sources(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, SourceCounters>> {
         // A panic elsewhere while holding the lock leaves plain counters behind,
         // which are still worth showing: recover rather than take /metrics down.
         self.sources
@@ -334,41 +328,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn poll_failures_count_up_and_reset_on_success() {
+    fn polls_are_counted_per_source_and_outcome() {
         let t = Telemetry::new();
-        let at = Utc::now();
-        t.record_poll("forum", Err("timed out".into()), 0, 0, at);
-        t.record_poll("forum", Err("HTTP 503".into()), 0, 0, at);
-        let h = &t.sources()[0];
-        assert_eq!(h.consecutive_failures, 2);
-        assert_eq!(h.last_error.as_deref(), Some("HTTP 503"));
-        assert_eq!(h.last_success, None);
-
-        t.record_poll("forum", Ok(()), 12, 5, at);
-        let h = &t.sources()[0];
-        assert_eq!(h.consecutive_failures, 0);
-        assert_eq!(h.last_success, Some(at));
+        t.record_poll("forum", false, 0, 0);
+        t.record_poll("forum", false, 0, 0);
+        t.record_poll("forum", true, 12, 5);
+        t.record_poll("blog", true, 3, 3);
         assert_eq!(
-            (
-                h.documents_seen,
-                h.new_documents,
-                h.polls_ok,
-                h.polls_failed
-            ),
-            (12, 5, 1, 2)
+            t.source_counters("forum"),
+            SourceCounters {
+                polls_ok: 1,
+                polls_failed: 2,
+                documents_fetched: 12,
+                new_documents: 5
+            }
         );
+        assert_eq!(t.source_counters("blog").polls_ok, 1);
+        assert_eq!(t.source_counters("never"), SourceCounters::default());
+    }
+
+    #[test]
+    fn gauges_come_from_the_stored_health() {
+        let t = Telemetry::new();
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let failing = SourceHealthRecord {
+            last_poll: Some(at),
+            last_success: Some(at),
+            consecutive_failures: 3,
+            ..Default::default()
+        };
+        let unpolled = SourceHealthRecord::default();
+        // Nothing polled in this process: the stored health still shows.
+        let text = t.render(&[("forum", &failing), ("fresh", &unpolled)]);
+        assert!(
+            text.contains("repmon_source_consecutive_failures{source=\"forum\"} 3\n"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "repmon_source_last_success_timestamp_seconds{source=\"forum\"} 1800000000\n"
+        ));
+        assert!(!text.contains("source=\"fresh\""), "{text}");
+        assert!(!text.contains("repmon_source_polls_total{"), "{text}");
     }
 
     #[test]
     fn render_escapes_label_values_and_sums_counters() {
         let t = Telemetry::new();
-        t.record_poll("we\"ird\\src\n", Ok(()), 3, 1, Utc::now());
+        t.record_poll("we\"ird\\src\n", true, 3, 1);
         t.record_ingest(4, 1);
         t.record_ingest(2, 0);
         t.record_webhook(true);
         t.record_webhook(false);
         t.record_webhook(false);
-        let text = t.render();
+        let text = t.render(&[]);
         assert!(
             text.contains(r#"repmon_source_polls_total{source="we\"ird\\src\n",result="ok"} 1"#),
             "{text}"

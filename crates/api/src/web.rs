@@ -741,6 +741,8 @@ struct SourceRow {
 pub(crate) async fn sources_page(State(state): State<AppState>) -> Result<Html<String>, PageError> {
     let at = |t: Option<DateTime<Utc>>| t.map_or_else(|| "–".into(), when);
     let rows = source_statuses(&state)
+        .await
+        .map_err(PageError::internal)?
         .into_iter()
         .map(|s| SourceRow {
             status_class: match s.status {

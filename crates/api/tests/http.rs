@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use repmon_api::{AppState, Telemetry, router};
 use repmon_config::Config;
-use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceKind};
+use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceHealthRecord, SourceKind};
 use repmon_monitor::Monitor;
 use repmon_store::Store;
 use serde_json::Value;
@@ -638,17 +638,40 @@ async fn healthz_metrics_and_sources() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "ok");
 
-    let t = &s.state.telemetry;
+    // Two failed polls of one source and a good one of the other: the
+    // health as the poll step stores it, the counts as the daemon counts them.
     let at = Utc::now();
-    t.record_poll(
+    let stored = |id: &str, health: SourceHealthRecord| {
+        s.state
+            .store
+            .put(repmon_store::Table::Sources, id, &health)
+            .unwrap();
+    };
+    stored(
         "tweakers",
-        Err("HTTP 503 from forum.example.org".into()),
-        0,
-        0,
-        at,
+        SourceHealthRecord {
+            polls: 2,
+            last_poll: Some(at),
+            consecutive_failures: 2,
+            last_error: Some(format!("bad page {SCRIPT}")),
+            last_error_at: Some(at),
+            ..Default::default()
+        },
     );
-    t.record_poll("tweakers", Err(format!("bad page {SCRIPT}")), 0, 0, at);
-    t.record_poll("blog", Ok(()), 25, 12, at);
+    stored(
+        "blog",
+        SourceHealthRecord {
+            polls: 1,
+            last_poll: Some(at),
+            last_success: Some(at),
+            documents_seen: 25,
+            ..Default::default()
+        },
+    );
+    let t = &s.state.telemetry;
+    t.record_poll("tweakers", false, 0, 0);
+    t.record_poll("tweakers", false, 0, 0);
+    t.record_poll("blog", true, 25, 12);
     t.record_ingest(12, 3);
     t.record_rerank(at);
     t.record_webhook(true);
@@ -691,6 +714,15 @@ async fn healthz_metrics_and_sources() {
     assert_eq!(rows[1]["name"], "Energieblog");
     assert_eq!(rows[1]["status"], "ok");
     assert_eq!(rows[1]["documents_seen"], 25);
+    assert_eq!(
+        (
+            &rows[0]["polls_failed"],
+            &rows[1]["polls_ok"],
+            &rows[1]["new_documents"]
+        ),
+        (&Value::from(2), &Value::from(1), &Value::from(12)),
+        "this process's poll counts"
+    );
 
     let (status, page) = s.html("/sources").await;
     assert_eq!(status, 200);
@@ -868,10 +900,18 @@ async fn stored_source_health_is_shown_after_a_restart() {
     );
     assert_eq!(rows[1]["moved_to"], "https://blog.example.org/new-feed");
 
-    // A poll by this process that is newer than the stored one wins.
-    s.state
-        .telemetry
-        .record_poll("blog", Err("timed out".into()), 0, 0, Utc::now());
+    // A later failed poll, stored as the poll step stores it, shows at once.
+    let mut blog: SourceHealthRecord = s
+        .state
+        .store
+        .get(repmon_store::Table::Sources, "blog")
+        .unwrap()
+        .unwrap();
+    blog.last_poll = Some(Utc::now());
+    blog.consecutive_failures = 1;
+    blog.last_error = Some("timed out".into());
+    blog.last_error_at = blog.last_poll;
+    put("blog", serde_json::to_value(&blog).unwrap());
     let (_, body) = s.json("/api/v1/sources").await;
     assert_eq!(body["sources"][1]["status"], "failing");
     assert_eq!(body["sources"][1]["last_error"], "timed out");

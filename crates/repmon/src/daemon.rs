@@ -29,6 +29,11 @@ use tokio::task::JoinSet;
 const MAX_BATCH_SOURCES: usize = 32;
 
 pub async fn run(config: Config) -> Outcome {
+    run_until(config, wait_for_signal()).await
+}
+
+/// The daemon, stopping when `stop` completes (a signal, or a test's word).
+async fn run_until(config: Config, stop: impl std::future::Future<Output = ()>) -> Outcome {
     let app = Arc::new(App::open(config)?);
     let config = app.config.clone();
     let telemetry = Arc::new(Telemetry::new());
@@ -111,7 +116,7 @@ pub async fn run(config: Config) -> Outcome {
         tasks.spawn(digest_loop(app.clone(), shutdown.clone()));
     }
 
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("stopping: finishing the work in flight");
     let _ = shutdown_tx.send(true);
     rerank_now.notify_one();
@@ -286,7 +291,6 @@ async fn ingest_loop(
                 Err(_) => break,
             }
         }
-        let at = Utc::now();
         let (store, analyzer) = (store.clone(), analyzer.clone());
         let acks: Vec<_> = batch.iter_mut().filter_map(|f| f.stored.take()).collect();
         let done =
@@ -298,13 +302,12 @@ async fn ingest_loop(
             Ok(Ok(ingested)) => {
                 for r in &ingested.reports {
                     ingest::log_report(r);
-                    // A partial poll (one Mastodon timeline of several
-                    // failed) still brought documents: not a failed poll.
-                    let ok = match &r.error {
-                        Some(e) if !r.partial => Err(e.clone()),
-                        _ => Ok(()),
-                    };
-                    telemetry.record_poll(&r.source, ok, r.fetched, r.new_documents, at);
+                    // Only counted here: the source's health was stored by
+                    // the ingest step. A partial poll (one Mastodon timeline
+                    // of several failed) still brought documents, and the
+                    // stored health counts it a success too.
+                    let ok = r.error.is_none() || r.partial;
+                    telemetry.record_poll(&r.source, ok, r.fetched, r.new_documents);
                 }
                 telemetry.record_ingest(ingested.stats.added, ingested.stats.updated);
                 if ingested.stats.added + ingested.stats.updated > 0 {
@@ -740,5 +743,226 @@ mod tests {
         assert_eq!(running, vec!["old".to_string()]);
         assert_eq!(hits.of("gone.xml").len(), 1);
         assert_eq!(hits.of("old.xml").len(), 1);
+    }
+
+    // ------------------------------------------------------------------
+    // The whole daemon (HTTP API included) on 127.0.0.1: a source's health
+    // is what the poll step stored, so it is the same after a restart and
+    // after a `repmon poll` that ran without the daemon.
+
+    /// Serves the fixture feeds; returns the base URL and the hit log.
+    async fn fixture_web() -> (String, Arc<Hits>) {
+        let hits = Arc::new(Hits::default());
+        let app = Router::new()
+            .route("/{path}", axum::routing::get(fixture))
+            .with_state(hits.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, hits)
+    }
+
+    /// A healthy and a failing feed, polled hourly: after its first poll a
+    /// source is not polled again while a test runs.
+    fn daemon_config(dir: &std::path::Path, web: &str) -> Config {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let path = dir.join("repmon.toml");
+        let text = format!(
+            r#"
+data_dir = "{data}"
+
+[server]
+listen = "127.0.0.1:{port}"
+
+[poll]
+interval = "1h"
+timeout = "5s"
+host_delay = "0s"
+
+[[companies]]
+id = "zon"
+name = "Zon Energie"
+terms = ["Zon"]
+
+[[sources]]
+id = "ok"
+kind = "feed"
+url = "{web}/ok.xml"
+
+[[sources]]
+id = "fail"
+kind = "feed"
+url = "{web}/fail.xml"
+"#,
+            data = dir.join("data").display()
+        );
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path).unwrap()
+    }
+
+    struct Daemon {
+        api: String,
+        stop: tokio::sync::oneshot::Sender<()>,
+        task: tokio::task::JoinHandle<Outcome>,
+    }
+
+    impl Daemon {
+        async fn start(config: &Config) -> Daemon {
+            let api = config.server.base_url();
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(run_until(config.clone(), async move {
+                let _ = stopped.await;
+            }));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while reqwest::get(format!("{api}/healthz")).await.is_err() {
+                assert!(Instant::now() < deadline, "the daemon did not come up");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Daemon { api, stop, task }
+        }
+
+        async fn get(&self, path: &str) -> String {
+            let resp = reqwest::get(format!("{}{path}", self.api)).await.unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.text().await.unwrap()
+        }
+
+        /// `/api/v1/sources` by source id.
+        async fn sources(&self) -> HashMap<String, serde_json::Value> {
+            let body: serde_json::Value =
+                serde_json::from_str(&self.get("/api/v1/sources").await).unwrap();
+            body["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| (s["id"].as_str().unwrap().to_string(), s.clone()))
+                .collect()
+        }
+
+        async fn stop(self) {
+            let _ = self.stop.send(());
+            let outcome = self.task.await.unwrap();
+            assert!(outcome.is_ok(), "{outcome:?}");
+        }
+    }
+
+    /// The fields that describe a source's health (not this process's counts,
+    /// and not the next poll time, which a starting daemon sets anew).
+    fn health(row: &serde_json::Value) -> serde_json::Value {
+        let mut h = serde_json::Map::new();
+        for key in [
+            "status",
+            "last_poll",
+            "last_success",
+            "last_error",
+            "last_error_at",
+            "consecutive_failures",
+            "documents_seen",
+            "retry_after",
+            "moved_to",
+            "retired",
+        ] {
+            h.insert(key.into(), row[key].clone());
+        }
+        h.into()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn source_health_is_the_same_after_a_restart() {
+        let (web, hits) = fixture_web().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = daemon_config(dir.path(), &web);
+
+        let daemon = Daemon::start(&config).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let before = loop {
+            let rows = daemon.sources().await;
+            if rows.values().all(|r| !r["last_poll"].is_null()) {
+                break rows;
+            }
+            assert!(Instant::now() < deadline, "not polled: {rows:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(before["ok"]["status"], "ok", "{:?}", before["ok"]);
+        assert_eq!(before["ok"]["documents_seen"], 1);
+        assert_eq!(before["ok"]["polls_ok"], 1);
+        assert_eq!(before["fail"]["status"], "failing");
+        assert_eq!(before["fail"]["consecutive_failures"], 1);
+        assert_eq!(before["fail"]["polls_failed"], 1);
+        daemon.stop().await;
+
+        let daemon = Daemon::start(&config).await;
+        let after = daemon.sources().await;
+        for id in ["ok", "fail"] {
+            assert_eq!(health(&after[id]), health(&before[id]), "{id}");
+            assert!(!after[id]["next_poll"].is_null(), "{id}: {:?}", after[id]);
+            // The counts are this process's: it has not polled yet.
+            assert_eq!(after[id]["polls_ok"], 0);
+            assert_eq!(after[id]["polls_failed"], 0);
+        }
+        // The health gauges survive the restart too; the counters do not.
+        let metrics = daemon.get("/metrics").await;
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "repmon_source_consecutive_failures{source=\"fail\"} 1"),
+            "{metrics}"
+        );
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l
+                    .starts_with("repmon_source_last_success_timestamp_seconds{source=\"ok\"} ")),
+            "{metrics}"
+        );
+        assert!(!metrics.contains("repmon_source_polls_total{"), "{metrics}");
+        daemon.stop().await;
+        // Shown from the record, not from another poll.
+        assert_eq!(hits.of("ok.xml").len(), 1);
+        assert_eq!(hits.of("fail.xml").len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_poll_without_the_daemon_shows_in_the_daemon_started_after_it() {
+        let (web, hits) = fixture_web().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = daemon_config(dir.path(), &web);
+
+        let polled = crate::commands::poll(config.clone(), None).await;
+        assert!(polled.is_ok(), "one source of two works: {polled:?}");
+        let stored = ingest::load_record(&Store::open(&config.data_dir).unwrap(), "ok").unwrap();
+        let polled_at = stored.health.last_poll.expect("the poll is stored");
+
+        let daemon = Daemon::start(&config).await;
+        let rows = daemon.sources().await;
+        let ok = &rows["ok"];
+        assert_eq!(ok["status"], "ok", "{ok}");
+        assert_eq!(
+            ok["last_success"].as_str().unwrap(),
+            polled_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        );
+        assert_eq!(ok["documents_seen"], 1, "{ok}");
+        let fail = &rows["fail"];
+        assert_eq!(fail["status"], "failing", "{fail}");
+        assert_eq!(fail["consecutive_failures"], 1, "{fail}");
+        assert!(
+            fail["last_error"]
+                .as_str()
+                .unwrap()
+                .ends_with("answered 500 Internal Server Error"),
+            "{fail}"
+        );
+        assert!(fail["last_success"].is_null(), "{fail}");
+        let page = daemon.get("/sources").await;
+        assert!(
+            page.contains("answered 500 Internal Server Error"),
+            "{page}"
+        );
+        daemon.stop().await;
+        assert_eq!(hits.of("ok.xml").len(), 1, "the daemon did not poll again");
     }
 }
