@@ -170,6 +170,152 @@ const BOOSTERS_EN: &[(&str, f32)] = &[
     ("sooo", 1.3),
 ];
 
+/// Last words of the English counterfactuals [`is_counterfactual`] knows.
+const COUNTERFACTUAL_ENDS_EN: &[&str] = &[
+    "have",
+    "to",
+    "only",
+    "it",
+    "they",
+    "this",
+    "there",
+    "should've",
+    "could've",
+    "would've",
+    "shouldve",
+    "couldve",
+    "wouldve",
+];
+
+/// Words of "until ...", "when it worked", "while it lasted": praise that
+/// held only for a while.
+const PRAISE_LIMITS_EN: &[&str] = &[
+    "until", "till", "til", "when", "while", "it", "worked", "lasted",
+];
+
+/// What a product or service is expected to do, in the forms that follow
+/// a negation ("does not play", "won't connect", "never showed up").
+const EXPECTED_EN: &[&str] = &[
+    "play",
+    "plays",
+    "playing",
+    "recognize",
+    "recognise",
+    "recognizes",
+    "recognises",
+    "recognized",
+    "read",
+    "reads",
+    "load",
+    "loads",
+    "loading",
+    "connect",
+    "connects",
+    "connecting",
+    "turn",
+    "turns",
+    "start",
+    "starts",
+    "open",
+    "opens",
+    "find",
+    "finds",
+    "allow",
+    "allows",
+    "last",
+    "lasts",
+    "hold",
+    "holds",
+    "boot",
+    "boots",
+    "sync",
+    "syncs",
+    "install",
+    "installs",
+    "print",
+    "prints",
+    "detect",
+    "detects",
+    "show",
+    "shows",
+    "showed",
+    "arrive",
+    "arrived",
+    "arrives",
+    "deliver",
+    "delivered",
+    "come",
+    "came",
+    "charging",
+    "function",
+    "functions",
+    "respond",
+    "responded",
+    "answer",
+    "answered",
+    "reply",
+    "replied",
+    "call",
+    "called",
+    "refund",
+    "refunded",
+    "fix",
+    "fixed",
+];
+/// The weight of a negated [`EXPECTED_EN`] word.
+const EXPECTED_NEGATED: f32 = -1.2;
+
+/// Verbs that, with "back" a few words on, return a product: "sent mine
+/// back", "taking the player back to the shop". "back" right after the verb
+/// is left to the phrases ("sent back"), so "bring back memories" is no
+/// complaint.
+const SENDS_EN: &[&str] = &[
+    "send",
+    "sends",
+    "sent",
+    "sending",
+    "take",
+    "takes",
+    "took",
+    "taking",
+    "ship",
+    "shipped",
+    "shipping",
+    "mail",
+    "mailed",
+    "mailing",
+    "return",
+    "returned",
+    "returning",
+];
+/// How many words after a [`SENDS_EN`] verb "back" may come.
+const SENDS_REACH: u8 = 4;
+/// The weight of "sent ... back".
+const SENT_BACK: f32 = -1.5;
+
+/// A good word after "too" keeps this share of its weight, turned: "too
+/// eager" is a mild fault (chosen on the VADER tuning part: -0.3 to -0.74
+/// score alike, 0 and +0.3 a little worse).
+const TOO_MUCH_PRAISE: f32 = -0.3;
+
+/// How many content words a counterfactual reaches forward.
+const COUNTERFACTUAL_REACH: u8 = 3;
+
+/// Whether `w` after `prev` opens a counterfactual: praise that did not
+/// happen ("should have been better", "supposed to be good", "if only it
+/// were faster", "i wish it worked") is a complaint. Only called for words
+/// marked [`Entry::ends_counterfactual`].
+fn is_counterfactual(prev: &str, w: &str) -> bool {
+    match w {
+        "have" => matches!(prev, "should" | "could" | "would" | "might"),
+        "to" => matches!(prev, "supposed" | "meant" | "expected" | "hoped" | "hoping"),
+        "only" => prev == "if",
+        "it" | "they" | "this" | "there" => matches!(prev, "wish" | "wished"),
+        // A contracted "should've" is one word.
+        _ => true,
+    }
+}
+
 /// Dutch prefixes that intensify the word they are glued to ("supersnel").
 const INTENSE_PREFIXES_NL: &[&str] = &[
     "super",
@@ -202,6 +348,19 @@ struct Entry {
     function: bool,
     /// Some phrase starts with this word.
     opens_phrase: bool,
+    /// The word may complete a counterfactual ("should have", "if only"):
+    /// see [`is_counterfactual`].
+    ends_counterfactual: bool,
+    /// The word may say that praise held only for a while ("until", "when
+    /// it worked"): see [`score_clause_named`].
+    limits_praise: bool,
+    /// Something a product or service is expected to do ("play",
+    /// "recognize", "connect"): saying nothing itself, a complaint when
+    /// negated ("it will not play wma files").
+    expected: bool,
+    /// A verb that sends a thing away ("sent", "took"): with "back" a few
+    /// words on, the product went back to the shop.
+    sends: bool,
 }
 
 /// One language's word weights and modifiers.
@@ -319,6 +478,10 @@ impl Lexicon {
             spoils: false,
             function: false,
             opens_phrase: false,
+            ends_counterfactual: false,
+            limits_praise: false,
+            expected: false,
+            sends: false,
         };
         let stop = if dutch {
             crate::text::STOP_NL
@@ -351,6 +514,20 @@ impl Lexicon {
         }
         for &(a, _) in phrases.keys() {
             entries.entry(a).or_insert(blank).opens_phrase = true;
+        }
+        if !dutch {
+            for &w in COUNTERFACTUAL_ENDS_EN {
+                entries.entry(w).or_insert(blank).ends_counterfactual = true;
+            }
+            for &w in PRAISE_LIMITS_EN {
+                entries.entry(w).or_insert(blank).limits_praise = true;
+            }
+            for &w in EXPECTED_EN {
+                entries.entry(w).or_insert(blank).expected = true;
+            }
+            for &w in SENDS_EN {
+                entries.entry(w).or_insert(blank).sends = true;
+            }
         }
         Self {
             words,
@@ -670,11 +847,18 @@ pub(crate) struct Tally {
     pub hits: u32,
     /// Exclamation marks seen.
     pub bangs: u32,
+    /// The clause takes back the praise before it ("great player... when
+    /// it worked!", "happy with it. until it broke."): see [`Tally::add`].
+    pub takes_back_praise: bool,
 }
 
 impl Tally {
     /// Add another clause's tally, scaled by `weight`.
     pub fn add(&mut self, other: Tally, weight: f32) {
+        if other.takes_back_praise && self.sum > 0.0 {
+            // Praise that held only for a while is a complaint.
+            self.sum *= NEGATION_FLIP;
+        }
         self.sum += other.sum * weight;
         self.hits += other.hits;
         self.bangs += other.bangs;
@@ -727,6 +911,22 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     let mut last_added = 0.0f32;
     let mut boost = 1.0f32;
     let mut boost_left = 0u8;
+    // Content words left in the reach of a counterfactual ("should have").
+    let mut cf_left = 0u8;
+    // How far "when it worked" has got: 1 after "when"/"while", 2 after "it".
+    let mut when_stage = 0u8;
+    // Words left after "sent"/"took" in which "back" means a return.
+    let mut sends_left = 0u8;
+
+    // The praise so far held only for a while: turn this clause's praise,
+    // or, when the clause has none, the earlier clauses' (see Tally::add).
+    let take_back = |t: &mut Tally| {
+        if t.sum > 0.0 {
+            t.sum *= NEGATION_FLIP;
+        } else if t.hits == 0 {
+            t.takes_back_praise = true;
+        }
+    };
 
     // A negation that found nothing ahead turns back on the word before it.
     let close_negation = |t: &mut Tally, neg_left: &mut u8, neg_back: &mut f32| {
@@ -753,6 +953,49 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     continue;
                 }
                 let entry = lex.entries.get(w).copied();
+                if let Some(e) = entry
+                    && e.limits_praise
+                {
+                    when_stage = match w {
+                        "when" | "while" => 1,
+                        "it" if when_stage == 1 => 2,
+                        "worked" | "lasted" if when_stage == 2 => {
+                            take_back(&mut t);
+                            prev = w;
+                            prev_added = 0.0;
+                            prev_opens = false;
+                            prev_spoils = false;
+                            continue;
+                        }
+                        "until" | "till" | "til" => {
+                            take_back(&mut t);
+                            0
+                        }
+                        _ => 0,
+                    };
+                } else {
+                    when_stage = 0;
+                }
+                if sends_left > 0 {
+                    sends_left -= 1;
+                    // "sent mine back", but not "takes me back" (a memory).
+                    if w == "back"
+                        && sends_left < SENDS_REACH - 1
+                        && !matches!(prev, "me" | "us" | "you")
+                    {
+                        t.sum += SENT_BACK;
+                        t.hits += 1;
+                        sends_left = 0;
+                        prev = w;
+                        prev_added = 0.0;
+                        prev_opens = false;
+                        prev_spoils = false;
+                        continue;
+                    }
+                }
+                if entry.is_some_and(|e| e.sends) {
+                    sends_left = SENDS_REACH;
+                }
                 let spoiled = std::mem::replace(&mut prev_spoils, entry.is_some_and(|e| e.spoils));
                 if prev_opens && let Some(v) = lex.phrase(prev, w) {
                     // The phrase replaces its first word, and any negation
@@ -780,6 +1023,11 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         v *= NEGATION_FLIP;
                         neg_left = 0;
                         neg_back = 0.0;
+                    } else if cf_left > 0 && v > 0.0 {
+                        v *= NEGATION_FLIP;
+                    }
+                    if v != 0.0 {
+                        cf_left = 0;
                     }
                     prev_negated = false;
                     // A zero-weight phrase ("kind of") only cancels its words.
@@ -823,6 +1071,16 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     continue;
                 }
                 if let Some(e) = entry
+                    && e.ends_counterfactual
+                    && is_counterfactual(prev, w)
+                {
+                    cf_left = COUNTERFACTUAL_REACH;
+                    prev = w;
+                    prev_added = 0.0;
+                    since_sentiment = since_sentiment.saturating_add(1);
+                    continue;
+                }
+                if let Some(e) = entry
                     && e.boost != 1.0
                     && e.weight == 0.0
                 {
@@ -834,6 +1092,10 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     continue;
                 }
                 let mut v = match entry {
+                    Some(e) if e.expected && neg_left > 0 => {
+                        // The negation is used up here: as if flipped below.
+                        e.weight.max(EXPECTED_NEGATED / NEGATION_FLIP)
+                    }
                     Some(e) => e.weight,
                     None => lex.weight(w),
                 };
@@ -844,6 +1106,18 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                 if v != 0.0 {
                     if boost_left > 0 {
                         v *= boost;
+                    }
+                    if v > 0.0 && prev == "too" && neg_left == 0 && !lex.dutch {
+                        // "too eager", "too good to be true": more than
+                        // wanted is a fault, if a mild one.
+                        v *= TOO_MUCH_PRAISE;
+                    }
+                    if cf_left > 0 {
+                        // "should have been great": praise that did not happen.
+                        if v > 0.0 && neg_left == 0 {
+                            v *= NEGATION_FLIP;
+                        }
+                        cf_left = 0;
                     }
                     if neg_left > 0 {
                         v *= NEGATION_FLIP;
@@ -864,6 +1138,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     boost_left = 0;
                 } else {
                     since_sentiment = since_sentiment.saturating_add(1);
+                    if cf_left > 0 && !entry.is_some_and(|e| e.function) {
+                        cf_left -= 1;
+                    }
                     if neg_left > 0 && !entry.is_some_and(|e| e.function) {
                         neg_left -= 1;
                         if neg_left == 0 {
@@ -889,9 +1166,15 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                 prev_negated = false;
                 prev_opens = false;
                 prev_spoils = false;
+                cf_left = 0;
+                when_stage = 0;
+                sends_left = 0;
             }
             Token::Pause => {
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
+                cf_left = 0;
+                when_stage = 0;
+                sends_left = 0;
                 boost = 1.0;
                 boost_left = 0;
                 prev = "";
@@ -1180,5 +1463,130 @@ mod tests {
             assert_eq!(score("en", s), 0.0, "{s}");
         }
         assert!(score("en", "i really like it") > 0.1);
+    }
+
+    /// The label the daemon gives a whole English text.
+    fn label_en(text: &str) -> repmon_model::Sentiment {
+        crate::label(crate::sentiment(text, "en"))
+    }
+
+    #[test]
+    fn english_verdicts_in_two_words() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        for s in [
+            "stopped working after a week",
+            "it broke after two days",
+            "i returned it",
+            "i want my money back",
+            "would not recommend",
+            "do not buy this",
+            "don't buy this player",
+            "a waste of money",
+            "one star",
+            "stay away from this brand",
+            "the case fell apart",
+            "thanks for nothing",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        for s in [
+            "five stars",
+            "works perfectly",
+            "highly recommend it",
+            "no complaints so far",
+            "exactly as advertised",
+            "well worth the price",
+        ] {
+            assert_eq!(label_en(s), Positive, "{s}");
+        }
+    }
+
+    #[test]
+    fn counterfactual_praise_is_a_complaint() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        for s in [
+            "it should have been great",
+            "the delivery was supposed to be fast",
+            "if only it were reliable",
+            "i wish it worked",
+            "they could've been more helpful",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        // Praise that is not counterfactual stays praise, and a negative
+        // word after "should have" is not turned ("should have returned it").
+        assert_eq!(label_en("it has been great"), Positive);
+        assert_eq!(label_en("i should have returned it"), Negative);
+        // The reach ends at a pause.
+        assert_eq!(
+            label_en("should have asked, the staff was lovely"),
+            Positive
+        );
+    }
+
+    #[test]
+    fn praise_that_held_only_for_a_while_is_a_complaint() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        for s in [
+            "great player... when it worked!",
+            "i was very satisfied with my purchase, until last night.",
+            "fantastic while it lasted",
+            "loved it. until it broke.",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        // "until" with nothing good before it takes nothing back.
+        assert_eq!(
+            label_en("i can hardly wait until friday, it will be great"),
+            Positive
+        );
+        assert_eq!(label_en("when it works, it is great"), Positive);
+    }
+
+    #[test]
+    fn a_product_that_does_not_do_its_job_is_a_complaint() {
+        use repmon_model::Sentiment::Negative;
+        for s in [
+            "it will not play wma files",
+            "the player does not recognize most discs",
+            "the app won't connect",
+            "my order never arrived and nobody answered",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        // Not negated, these verbs say nothing.
+        assert_eq!(score("en", "the band will play on friday"), 0.0);
+        assert_eq!(score("en", "the app will connect to the tv"), 0.0);
+    }
+
+    #[test]
+    fn sending_a_product_back_is_a_complaint_but_a_memory_is_not() {
+        use repmon_model::Sentiment::Negative;
+        for s in [
+            "sent mine back.",
+            "i ended up sending the unit back to amazon",
+            "i will be taking the player back to the shop today",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        assert_eq!(score("en", "this song takes me back"), 0.0);
+        assert_eq!(score("en", "we took the train and came home by bus"), 0.0);
+    }
+
+    #[test]
+    fn too_much_of_a_thing_is_a_fault_and_not_bad_is_mild_praise() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        for s in [
+            "the shoes are too small",
+            "the manual is too complicated",
+            "far too eager to please",
+            "the fan is too noisy",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        assert_eq!(label_en("not too bad"), Positive);
+        assert_eq!(label_en("not bad at all"), Positive);
+        // Mild: "not bad" praises less than "good" does.
+        assert!(score("en", "not bad") < score("en", "good"));
     }
 }
