@@ -189,9 +189,7 @@ const COUNTERFACTUAL_ENDS_EN: &[&str] = &[
 
 /// Words of "until ...", "when it worked", "while it lasted": praise that
 /// held only for a while.
-const PRAISE_LIMITS_EN: &[&str] = &[
-    "until", "till", "til", "when", "while", "it", "worked", "lasted",
-];
+const PRAISE_LIMITS_EN: &[&str] = &["until", "till", "when", "while", "it", "worked", "lasted"];
 
 /// What a product or service is expected to do, in the forms that follow
 /// a negation ("does not play", "won't connect", "never showed up").
@@ -297,6 +295,40 @@ const SENT_BACK: f32 = -1.5;
 /// eager" is a mild fault (chosen on the VADER tuning part: -0.3 to -0.74
 /// score alike, 0 and +0.3 a little worse).
 const TOO_MUCH_PRAISE: f32 = -0.3;
+
+/// The weight of "no" + a word the lexicon says nothing about ("no
+/// instructions", "no keynote"): a mild complaint (chosen on the VADER
+/// tuning part; -0.5 to -1.5 score alike).
+const MISSING_THING: f32 = -1.0;
+
+/// Whether "no" + `w` names a missing thing rather than an idiom: "no
+/// matter", "no doubt", "no wonder", "no need" say nothing missing. ("no
+/// longer", "no one" do count: "no longer available" is a loss, and the
+/// negation still turns what follows: "no one was hurt".)
+fn lacks_something(w: &str) -> bool {
+    w.len() > 2
+        && !w.bytes().all(|b| b.is_ascii_digit())
+        && !matches!(
+            w,
+            "matter"
+                | "doubt"
+                | "wonder"
+                | "need"
+                | "less"
+                | "sooner"
+                | "more"
+                | "further"
+                | "other"
+                | "such"
+                | "big"
+                | "way"
+                | "idea"
+                | "comment"
+                | "joke"
+                | "kidding"
+                | "lie"
+        )
+}
 
 /// How many content words a counterfactual reaches forward.
 const COUNTERFACTUAL_REACH: u8 = 3;
@@ -967,7 +999,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                             prev_spoils = false;
                             continue;
                         }
-                        "until" | "till" | "til" => {
+                        "until" | "till" => {
                             take_back(&mut t);
                             0
                         }
@@ -1137,6 +1169,17 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     boost = 1.0;
                     boost_left = 0;
                 } else {
+                    if prev == "no"
+                        && !lex.dutch
+                        && !entry.is_some_and(|e| e.function)
+                        && lacks_something(w)
+                    {
+                        // "no instructions", "no refund": what is missing
+                        // was wanted. The negation still reaches on.
+                        t.sum += MISSING_THING;
+                        t.hits += 1;
+                        last_added = MISSING_THING;
+                    }
                     since_sentiment = since_sentiment.saturating_add(1);
                     if cf_left > 0 && !entry.is_some_and(|e| e.function) {
                         cf_left -= 1;
@@ -1588,5 +1631,24 @@ mod tests {
         assert_eq!(label_en("not bad at all"), Positive);
         // Mild: "not bad" praises less than "good" does.
         assert!(score("en", "not bad") < score("en", "good"));
+    }
+
+    #[test]
+    fn a_missing_thing_is_a_mild_complaint_but_idioms_are_not() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        for s in [
+            "no instructions in the box",
+            "no keynote, no prezi",
+            "the app is no longer available",
+            "no longer works",
+        ] {
+            assert_eq!(label_en(s), Negative, "{s}");
+        }
+        // Mild: a missing thing weighs less than a plain fault.
+        assert!(score("en", "no instructions") > score("en", "bad instructions"));
+        // Idioms and phrases keep their own sense.
+        assert_eq!(score("en", "no matter what the weather"), 0.0);
+        assert_eq!(label_en("no problem at all"), Positive);
+        assert_eq!(label_en("no one was hurt"), Positive);
     }
 }
