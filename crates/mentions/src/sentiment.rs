@@ -9,6 +9,11 @@
 //! count a little more; `!` adds emphasis; emoji and emoticons count in every
 //! language. A clause's sum is squashed into -1..=1 by x / sqrt(x^2 + 15),
 //! so one mild word gives a mild score and many strong words approach 1.
+//!
+//! English also reads judgements no single word carries: counterfactual
+//! praise ("should have been great"), praise taken back ("great... when it
+//! worked"), a product that does not do its job ("will not play"), "sent it
+//! back", "too" + a good word, and a missing thing ("no instructions").
 
 use crate::text::{FastMap, FastSet, Token, Tokens, is_word_char};
 use std::sync::LazyLock;
