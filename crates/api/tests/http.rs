@@ -135,34 +135,17 @@ fn mention(
     lang: &str,
     about: &[(&str, Sentiment, f32)],
 ) -> Mention {
+    let url = format!("https://{source}.example.org/{id}");
     Mention {
         doc: Document {
-            id: id.into(),
-            source: source.into(),
-            kind,
-            url: format!("https://{source}.example.org/{id}"),
             title: title.into(),
-            body: body.into(),
             author: Some(format!("author-{id}")),
-            published,
-            first_seen: published,
-            lang_hint: None,
-            thread: None,
-            in_reply_to: None,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(id, source, kind, url, body, published)
         },
         lang: lang.into(),
         companies: about
             .iter()
-            .map(|(c, s, score)| CompanyMention {
-                company: (*c).into(),
-                sentiment: *s,
-                score: *score,
-                owned: false,
-                terms: Vec::new(),
-            })
+            .map(|&(c, s, score)| CompanyMention::new(c, s, score))
             .collect(),
     }
 }

@@ -143,24 +143,8 @@ fn texts(count: usize, companies: &[Company], rng: &mut Rng) -> Vec<String> {
 }
 
 fn doc(body: &str) -> Document {
-    let now = Utc::now();
-    Document {
-        id: String::new(),
-        source: "bench".into(),
-        kind: SourceKind::Feed,
-        url: "https://forum.example/t/1".into(),
-        title: String::new(),
-        body: body.into(),
-        author: None,
-        published: now,
-        first_seen: now,
-        lang_hint: None,
-        thread: None,
-        in_reply_to: None,
-        position: None,
-        rating: None,
-        about: None,
-    }
+    let url = "https://forum.example/t/1";
+    Document::new("", "bench", SourceKind::Feed, url, body, Utc::now())
 }
 
 fn mb_per_s(bytes: usize, secs: f64) -> f64 {

@@ -57,22 +57,10 @@ fn analyzer() -> Analyzer {
 
 fn doc(title: &str, body: &str) -> Document {
     let t = Utc.with_ymd_and_hms(2026, 11, 20, 14, 3, 0).unwrap();
+    let url = "https://forum.example/t/1";
     Document {
-        id: "d1".into(),
-        source: "test".into(),
-        kind: SourceKind::Feed,
-        url: "https://forum.example/t/1".into(),
         title: title.into(),
-        body: body.into(),
-        author: None,
-        published: t,
-        first_seen: t,
-        lang_hint: None,
-        thread: None,
-        in_reply_to: None,
-        position: None,
-        rating: None,
-        about: None,
+        ..Document::new("d1", "test", SourceKind::Feed, url, body, t)
     }
 }
 
