@@ -9,7 +9,7 @@
 
 use crate::state::{self, ALIASES, FINGERPRINT_OF, FINGERPRINTS, MENTION_IDS, state_err};
 use crate::{Result, Store};
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, ReadableTable};
 
 /// What the store knows about an incoming document's id and content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,18 @@ impl Store {
             let mut alias_table = tx.open_table(ALIASES).map_err(state_err)?;
             let (mut key, mut value) = (Vec::new(), Vec::new());
             for &(id, source, fp) in fingerprints {
+                // An edited post's old text is no original any more: drop
+                // its bands, or a later copy of the old text would be taken
+                // for a copy of the new one.
+                let old = print_of.get(id).map_err(state_err)?.map(|v| v.value());
+                if let Some(old) = old.filter(|&old| old != fp) {
+                    for i in 0..4u8 {
+                        key.clear();
+                        key.extend_from_slice(&band_prefix(old, i));
+                        key.extend_from_slice(id.as_bytes());
+                        prints.remove(key.as_slice()).map_err(state_err)?;
+                    }
+                }
                 value.clear();
                 value.extend_from_slice(&fp.to_le_bytes());
                 value.extend_from_slice(source.as_bytes());

@@ -511,13 +511,6 @@ impl Store {
         Ok(gone.len() as u64)
     }
 
-    /// Which of `ids` are stored, in one read of the state store: cheap enough
-    /// for the ingest path, unlike [`Store::mention`], which reads the index.
-    pub fn known(&self, ids: &[&str]) -> Result<Vec<bool>> {
-        let found = state::lookup_ids(&self.db, ids.iter().copied())?;
-        Ok(found.iter().map(Option::is_some).collect())
-    }
-
     /// How many documents are stored.
     pub fn mention_count(&self) -> Result<u64> {
         Ok(self.reader.searcher().num_docs())

@@ -93,3 +93,21 @@ fn an_alias_holds_across_a_restart_and_lapses_with_its_original() {
         "copies of a removed mention are new again"
     );
 }
+
+#[test]
+fn an_edited_post_is_the_original_of_its_new_text_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.write_mentions(&[mention("a")]).unwrap();
+    store.record_copies(&[("a", "blog", FP)], &[]).unwrap();
+    // "a" was edited: its new text replaces the old one.
+    let edited = FP ^ 0xffff_0000_ffff_0000;
+    store.record_copies(&[("a", "blog", edited)], &[]).unwrap();
+    assert_eq!(
+        store
+            .identify(&[("b", "news", Some(FP)), ("c", "news", Some(edited))], 3)
+            .unwrap(),
+        [Identity::New, Identity::CopyOf("a".into())],
+        "the old text has no original any more; the new one has"
+    );
+}

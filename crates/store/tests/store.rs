@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use repmon_model::{CompanyMention, Document, Mention, Sentiment, SourceKind};
-use repmon_store::{SearchQuery, Store, StoreError, Table, WriteStats, time_key};
+use repmon_store::{Identity, SearchQuery, Store, StoreError, Table, WriteStats, time_key};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
@@ -129,21 +129,28 @@ fn same_batch_twice_adds_nothing_the_second_time() {
 }
 
 #[test]
-fn known_tells_stored_ids_from_new_ones() {
+fn identify_tells_stored_ids_from_new_ones() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let batch = corpus();
     let first = batch[0].doc.id.clone();
-    assert_eq!(
-        store.known(&[first.as_str(), "never-seen"]).unwrap(),
-        [false, false]
-    );
+    let asked = [
+        (first.as_str(), "tweakers-forum", None),
+        ("never-seen", "x", None),
+    ];
+    let stored = |i: &Identity| matches!(i, Identity::Stored { .. });
+    let flags = |store: &Store| -> Vec<bool> {
+        store
+            .identify(&asked, 3)
+            .unwrap()
+            .iter()
+            .map(stored)
+            .collect()
+    };
+    assert_eq!(flags(&store), [false, false]);
     store.write_mentions(&batch).unwrap();
-    assert_eq!(
-        store.known(&[first.as_str(), "never-seen"]).unwrap(),
-        [true, false]
-    );
-    assert!(store.known(&[]).unwrap().is_empty());
+    assert_eq!(flags(&store), [true, false]);
+    assert!(store.identify(&[], 3).unwrap().is_empty());
 }
 
 #[test]
