@@ -86,6 +86,8 @@ struct Scratch {
     names: Vec<(u32, u32)>,
     /// Companies whose own post the document is.
     owners: Vec<u32>,
+    /// The document author's account key (see `account_user`).
+    author_key: String,
 }
 
 thread_local! {
@@ -147,7 +149,8 @@ impl Analyzer {
         let mut by_domain: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, c) in companies.iter().enumerate() {
             for acc in &c.accounts {
-                let user = account_user(acc);
+                let mut user = String::new();
+                account_user(acc, &mut user);
                 if !user.is_empty() {
                     by_account.entry(user).or_default().push(i as u32);
                 }
@@ -290,7 +293,7 @@ impl Analyzer {
         // A company's own post is its mention even when it does not name
         // itself: a webcare answer ("@anna sorry, we kijken mee") counts for
         // the company it comes from.
-        self.owners_of(doc, &mut s.owners);
+        self.owners_of(doc, &mut s.author_key, &mut s.owners);
         for &o in &s.owners {
             if !s.found.iter().any(|f| f.0 == o) {
                 s.found.push((o, 0, 0));
@@ -409,7 +412,7 @@ impl Analyzer {
                 company: tracked.id.clone(),
                 sentiment: label(score),
                 score,
-                owned: self.owned(tracked, doc),
+                owned: s.owners.contains(&company),
                 terms,
             });
         }
@@ -418,13 +421,13 @@ impl Analyzer {
 
     /// The companies whose own account wrote the document or whose domain
     /// serves it.
-    fn owners_of(&self, doc: &Document, out: &mut Vec<u32>) {
+    fn owners_of(&self, doc: &Document, key: &mut String, out: &mut Vec<u32>) {
         out.clear();
         if let Some(author) = doc.author.as_deref()
             && !self.by_account.is_empty()
         {
-            let user = account_user(author);
-            if let Some(cands) = self.by_account.get(&user) {
+            account_user(author, key);
+            if let Some(cands) = self.by_account.get(key.as_str()) {
                 for &c in cands {
                     let tracked = &self.companies[c as usize];
                     if tracked.accounts.iter().any(|acc| author_is(author, acc))
@@ -439,13 +442,17 @@ impl Analyzer {
             return;
         }
         if let Some(host) = host_of(&doc.url) {
-            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            key.clear();
+            key.push_str(host.trim_end_matches('.'));
+            key.make_ascii_lowercase();
             // The host itself, then each parent domain: shop.zon.nl, zon.nl, nl.
-            let mut rest = host.as_str();
+            let mut rest = key.as_str();
             loop {
                 if let Some(cands) = self.by_domain.get(rest) {
                     for &c in cands {
-                        if !out.contains(&c) {
+                        // The index finds candidates; the rule decides.
+                        let tracked = &self.companies[c as usize];
+                        if tracked.domains.iter().any(|d| host_in(host, d)) && !out.contains(&c) {
                             out.push(c);
                         }
                     }
@@ -457,25 +464,20 @@ impl Analyzer {
             }
         }
     }
-
-    fn owned(&self, c: &Tracked, doc: &Document) -> bool {
-        let by_account = doc
-            .author
-            .as_deref()
-            .is_some_and(|a| c.accounts.iter().any(|acc| author_is(a, acc)));
-        by_account || host_of(&doc.url).is_some_and(|h| c.domains.iter().any(|d| host_in(h, d)))
-    }
 }
 
 /// The lower-case user part of an account or author: `@Zon@mastodon.nl`
 /// and `zon` both give `zon`.
-fn account_user(account: &str) -> String {
+fn account_user(account: &str, out: &mut String) {
+    out.clear();
     let bare = account.trim().trim_start_matches('@');
     let user = bare.split('@').next().unwrap_or("");
-    user.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    for word in user.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
 }
 
 /// The label for a score (see the crate docs for the thresholds).
