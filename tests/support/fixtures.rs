@@ -331,7 +331,7 @@ fn conditional(
     body: String,
 ) -> Response {
     f.requests.fetch_add(1, Ordering::SeqCst);
-    let etag = format!("\"{:x}\"", fxhash(&body));
+    let etag = format!("\"{:x}\"", repmon_model::hash::fnv1a(body.as_bytes()));
     let echoed = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
@@ -352,13 +352,6 @@ fn conditional(
         body,
     )
         .into_response()
-}
-
-fn fxhash(s: &str) -> u64 {
-    // FNV-1a: stable across runs, enough for an ETag.
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
 }
 
 /// Serves the fixture web on 127.0.0.1; returns its base URL.

@@ -144,7 +144,7 @@ async fn answer(mut stream: TcpStream, web: &HostileWeb, base: &str) -> std::io:
     };
     // A good feed answers a request that echoes its validator with a 304.
     let good = |body: String, ctype: &str, hit: &mut Hit| {
-        let etag = format!("\"{:x}\"", fnv(body.as_bytes()));
+        let etag = format!("\"{:x}\"", repmon_model::hash::fnv1a(body.as_bytes()));
         if etag_sent.as_deref() == Some(etag.as_str()) {
             hit.not_modified = true;
             head("304 Not Modified", &[("ETag", &etag)], 0)
@@ -377,13 +377,6 @@ const MALFORMED: &str = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel>
 
 /// A forum page robots.txt forbids: it must never be fetched.
 const BOARD: &str = "<!DOCTYPE html><html><body><article class=\"post\"><span class=\"author\">klant</span><div class=\"body\">KaasKoning is top</div></article></body></html>";
-
-/// FNV-1a: a stable ETag.
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
-    })
-}
 
 /// A gzip body that inflates to [`BOMB_INFLATED`] bytes: an RSS opening
 /// followed by spaces. Written by hand with deflate's fixed Huffman codes,

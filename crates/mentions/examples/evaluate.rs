@@ -22,7 +22,7 @@
 //! error; the binary figures decide by the sign of the score (a score of
 //! exactly 0 is an error).
 
-use repmon_mentions::{label, sentiment};
+use repmon_mentions::{label, learning, sentiment};
 use repmon_model::Sentiment;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -42,16 +42,6 @@ struct Record {
     truth: Sentiment,
     human: Option<f64>,
     tuning: bool,
-}
-
-/// 64-bit FNV-1a, the stated rule for choosing the tuning part.
-fn fnv1a(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 fn idx(s: Sentiment) -> usize {
@@ -123,11 +113,7 @@ fn read_set(path: &PathBuf) -> Result<(Vec<Record>, usize), String> {
             bad += 1;
             continue;
         };
-        let tuning = match v["split"].as_str() {
-            Some("train" | "val") => true,
-            Some(_) => false,
-            None => fnv1a(id).is_multiple_of(5),
-        };
+        let tuning = learning::in_tuning_part(id, v["split"].as_str());
         out.push(Record {
             id: id.to_string(),
             text: t.to_string(),

@@ -418,16 +418,6 @@ fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
-/// 64-bit FNV-1a: the project's rule for the tuning part (as in `evaluate`).
-fn fnv1a(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// English negations, so that "not good" does not teach that "good" is bad.
 const NEGATIONS_EN: &[&str] = &[
     "not", "no", "never", "without", "nothing", "none", "nobody", "nowhere", "neither", "nor",
@@ -512,10 +502,11 @@ fn read_english(data: &Path) -> Result<(Vec<Example>, Vec<String>), String> {
                 continue;
             };
             // Only the tuning part: the held-out part judges the result.
-            let h = fnv1a(id);
-            if v.get("split").is_some() || !h.is_multiple_of(5) {
+            if !learning::in_tuning_part(id, v["split"].as_str()) {
                 continue;
             }
+            // The cross-validation fold inside the tuning part.
+            let h = repmon_model::hash::fnv1a(id.as_bytes());
             features(t, &mut feats);
             let words = feats
                 .drain(..)

@@ -582,6 +582,17 @@ pub mod learning {
     /// `<neutral_band><TAB>0.2` makes raw scores within ±0.2 neutral.
     pub const NEUTRAL_BAND_KEY: &str = crate::sentiment::NEUTRAL_BAND_KEY;
 
+    /// Whether a labelled record is in the *tuning part* of its set, the
+    /// only part lexicon work may look at: its `split` is `train` or `val`,
+    /// or, in a set without splits, FNV-1a-64 of its id is a multiple of 5
+    /// (about a fifth). The rest is held out for the reported figures.
+    pub fn in_tuning_part(id: &str, split: Option<&str>) -> bool {
+        match split {
+            Some(split) => matches!(split, "train" | "val"),
+            None => repmon_model::hash::fnv1a(id.as_bytes()).is_multiple_of(5),
+        }
+    }
+
     /// Whether the hand-written lexicon alone settles a (lower-case) word:
     /// listed (even with weight 0) or found through one of its forms. A
     /// learned table need not, and must not, say anything about it.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod hash;
 mod health;
 pub use health::{Retired, SourceHealthRecord};
 

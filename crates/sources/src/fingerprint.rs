@@ -10,6 +10,7 @@
 //! least one band whole).
 
 use repmon_model::Document;
+use repmon_model::hash::Fnv1a;
 
 /// Bodies with fewer words get no fingerprint: short posts ("Thanks!",
 /// "Same here", "Storing weer?") are alike by nature, and two people saying
@@ -45,7 +46,7 @@ pub fn text_fingerprint(text: &str) -> Option<u64> {
     let mut shingles = 0u32;
     let mut window = [0u64; SHINGLE];
     let mut words = 0usize;
-    let mut word = Fnv::new();
+    let mut word = Fnv1a::new();
     let mut in_word = false;
     let mut feature = |window: &mut [u64; SHINGLE], w: u64, words: usize| {
         window.rotate_left(1);
@@ -63,27 +64,27 @@ pub fn text_fingerprint(text: &str) -> Option<u64> {
             // Most text is ASCII: lower-case it without the Unicode tables.
             if ch.is_ascii_alphanumeric() {
                 in_word = true;
-                word.bytes(&[ch.to_ascii_lowercase() as u8]);
+                word.write(&[ch.to_ascii_lowercase() as u8]);
                 continue;
             }
         } else if ch.is_alphanumeric() {
             in_word = true;
             for lower in ch.to_lowercase() {
                 let mut buf = [0u8; 4];
-                word.bytes(lower.encode_utf8(&mut buf).as_bytes());
+                word.write(lower.encode_utf8(&mut buf).as_bytes());
             }
             continue;
         }
         if in_word {
             words += 1;
-            feature(&mut window, word.0, words);
-            word = Fnv::new();
+            feature(&mut window, word.finish(), words);
+            word = Fnv1a::new();
             in_word = false;
         }
     }
     if in_word {
         words += 1;
-        feature(&mut window, word.0, words);
+        feature(&mut window, word.finish(), words);
     }
     if words < MIN_FINGERPRINT_WORDS {
         return None;
@@ -100,21 +101,6 @@ pub fn text_fingerprint(text: &str) -> Option<u64> {
 /// How many bits two fingerprints differ in.
 pub fn distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
-}
-
-/// FNV-1a, 64 bit: stable everywhere (fingerprints are persisted).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// The splitmix64 finaliser: spreads a shingle's hash over all 64 bits, so

@@ -2,27 +2,7 @@
 //! when a search has no words to highlight.
 
 use repmon_model::Mention;
-
-/// FNV-1a, 64 bit: stable across Rust versions and processes (the hash is
-/// persisted), fast on short texts, and collisions only matter within one id.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    /// A field with its length first, so ("ab","c") and ("a","bc") differ.
-    fn field(&mut self, b: &[u8]) {
-        self.bytes(&(b.len() as u64).to_le_bytes());
-        self.bytes(b);
-    }
-}
+use repmon_model::hash::Fnv1a;
 
 /// The hash of what makes a stored mention different: its text, companies
 /// (with sentiment and terms), author, published time and rating. Not the
@@ -30,23 +10,23 @@ impl Fnv {
 /// again through another source.
 pub(crate) fn content_hash(m: &Mention) -> u64 {
     let d = &m.doc;
-    let mut h = Fnv::new();
-    h.field(d.title.as_bytes());
-    h.field(d.body.as_bytes());
-    h.field(d.author.as_deref().unwrap_or("").as_bytes());
-    h.bytes(&d.published.timestamp_micros().to_le_bytes());
-    h.bytes(&d.rating.map_or(u32::MAX, f32::to_bits).to_le_bytes());
-    h.field(m.lang.as_bytes());
+    let mut h = Fnv1a::new();
+    h.write_field(d.title.as_bytes());
+    h.write_field(d.body.as_bytes());
+    h.write_field(d.author.as_deref().unwrap_or("").as_bytes());
+    h.write(&d.published.timestamp_micros().to_le_bytes());
+    h.write(&d.rating.map_or(u32::MAX, f32::to_bits).to_le_bytes());
+    h.write_field(m.lang.as_bytes());
     for c in &m.companies {
-        h.field(c.company.as_bytes());
-        h.bytes(&[c.sentiment as u8, u8::from(c.owned)]);
-        h.bytes(&c.score.to_bits().to_le_bytes());
-        h.bytes(&(c.terms.len() as u64).to_le_bytes());
+        h.write_field(c.company.as_bytes());
+        h.write(&[c.sentiment as u8, u8::from(c.owned)]);
+        h.write(&c.score.to_bits().to_le_bytes());
+        h.write(&(c.terms.len() as u64).to_le_bytes());
         for t in &c.terms {
-            h.field(t.as_bytes());
+            h.write_field(t.as_bytes());
         }
     }
-    h.0
+    h.finish()
 }
 
 /// The longest prefix of `s` with at most `max` chars, cut before a word
