@@ -1,6 +1,6 @@
 //! The reproducible evaluation of the sentiment scorer.
 //!
-//! `cargo run --release -p repmon-mentions --example evaluate [-- [--tuning] [--misses N] [DIR]]`
+//! `cargo run --release -p repmon-mentions --example evaluate [-- [--tuning] [--confusion] [--misses N] [DIR]]`
 //!
 //! Runs [`repmon_mentions::sentiment`] over every `*.jsonl` set in DIR
 //! (default `$REPMON_SENTIMENT_DATA`, else `/work/shared/data/sentiment`)
@@ -14,7 +14,8 @@
 //! `--tuning` reports the tuning part instead, and `--misses N` prints up to
 //! N wrongly labelled tuning texts per set (never held-out ones), and only of
 //! the sets whose licence allows tuning on them (MIT: the VADER sets and
-//! Glender's reviews; see [`TUNING_ALLOWED`]). A set that is wholly a tuning
+//! Glender's reviews; see [`TUNING_ALLOWED`]). `--confusion` adds each
+//! set's confusion matrix and how many texts scored exactly 0. A set that is wholly a tuning
 //! split (TweetEval `val`) is reported whole and marked.
 //!
 //! Labels: the scorer's own thresholds (positive >= +0.05, negative <=
@@ -148,11 +149,13 @@ fn throughput(records: &[&Record]) -> f64 {
 fn main() {
     let mut tuning_part = false;
     let mut misses = 0usize;
+    let mut show_confusion = false;
     let mut dir: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--tuning" => tuning_part = true,
+            "--confusion" => show_confusion = true,
             "--misses" => {
                 misses = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
                     eprintln!("--misses needs a number");
@@ -160,7 +163,9 @@ fn main() {
                 })
             }
             _ if a.starts_with("--") => {
-                eprintln!("unknown option {a}; usage: evaluate [--tuning] [--misses N] [DIR]");
+                eprintln!(
+                    "unknown option {a}; usage: evaluate [--tuning] [--confusion] [--misses N] [DIR]"
+                );
                 std::process::exit(2)
             }
             _ => dir = Some(PathBuf::from(a)),
@@ -197,6 +202,7 @@ fn main() {
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut miss_lines = Vec::new();
+    let mut confusion_lines = Vec::new();
     for path in files {
         let name = path
             .file_stem()
@@ -222,6 +228,7 @@ fn main() {
         let mut confusion = [[0usize; 3]; 3];
         let mut binary = [[0usize; 3]; 3];
         let mut pairs = Vec::new();
+        let mut zeros = 0usize;
         let mut shown = 0;
         let may_show = TUNING_ALLOWED.iter().any(|p| name.starts_with(p));
         for r in &part {
@@ -236,6 +243,7 @@ fn main() {
                 Sentiment::Neutral
             };
             binary[idx(r.truth)][idx(sign)] += 1;
+            zeros += usize::from(score == 0.0);
             if let Some(h) = r.human {
                 pairs.push((score as f64, h));
             }
@@ -275,8 +283,33 @@ fn main() {
             macro_f1(&confusion, classes),
             throughput(&part),
         );
+        if show_confusion {
+            let row = |t: usize| {
+                format!(
+                    "{} / {} / {}",
+                    confusion[t][0], confusion[t][1], confusion[t][2]
+                )
+            };
+            confusion_lines.push(format!(
+                "| {name} | {} | {} | {} | {zeros} ({:.1}%) |",
+                row(0),
+                row(1),
+                row(2),
+                100.0 * zeros as f64 / n as f64
+            ));
+        }
         if bad > 0 {
             eprintln!("{name}: {bad} unreadable lines skipped");
+        }
+    }
+    if !confusion_lines.is_empty() {
+        println!(
+            "\nConfusion, predicted positive / negative / neutral for each true label; scores of exactly 0:\n"
+        );
+        println!("| set | true positive | true negative | true neutral | scored 0 |");
+        println!("| --- | --- | --- | --- | ---: |");
+        for l in confusion_lines {
+            println!("{l}");
         }
     }
     if !miss_lines.is_empty() {

@@ -29,6 +29,19 @@ const BOOST_REACH: u8 = 2;
 const ELONGATION: f32 = 1.2;
 /// Emphasis added per `!` (at most four count).
 const EXCLAMATION: f32 = 0.29;
+/// A negative word, phrase, emoji or emoticon counts this many times its listed weight.
+/// Writers use more, and milder, positive words than negative ones, and
+/// soften a complaint with praise ("mooi verpakt, maar ..."), so a plain
+/// sum leans positive. 1.5 is the negative weighting of Taboada et al.
+/// (2011, SO-CAL); on the VADER tuning parts it does as well as or better
+/// than no weighting on all four sets.
+const NEGATIVITY: f32 = 1.5;
+
+/// A listed weight as the scorer counts it (see [`NEGATIVITY`]).
+fn weigh_negative(w: f32) -> f32 {
+    if w < 0.0 { w * NEGATIVITY } else { w }
+}
+
 /// Squashing constant: a single weight-2 word scores 2/sqrt(19) = 0.46.
 const ALPHA: f32 = 15.0;
 
@@ -506,6 +519,9 @@ impl Lexicon {
                 }
             }
         }
+        for w in words.values_mut().chain(phrases.values_mut()) {
+            *w = weigh_negative(*w);
+        }
         let mut entries: FastMap<&'static str, Entry> = FastMap::default();
         let blank = Entry {
             weight: 0.0,
@@ -843,6 +859,7 @@ impl Symbols {
         let mut emoticons = Vec::new();
         for (key, w) in tsv_entries(tsv).flatten() {
             let mut chars = key.chars();
+            let w = weigh_negative(w);
             match (chars.next(), chars.next()) {
                 (Some(c), None) if !c.is_ascii() => {
                     emoji.insert(c, w);
@@ -1387,6 +1404,17 @@ mod tests {
         assert!(score("en", "neither one of them work") < 0.0);
         assert!(score("nl", "geen van de medewerkers was vriendelijk") < 0.0);
         assert!(score("en", "no sign, signal, phone or email, staff friendly") > 0.0);
+    }
+
+    #[test]
+    fn a_complaint_outweighs_praise_of_the_same_listed_strength() {
+        // "goed" (+2.2) and "slecht" (-2) cancel in a plain sum; a complaint
+        // softened by praise is still a complaint.
+        assert!(score("nl", "De verpakking was goed. Het boek was slecht.") < -0.05);
+        assert!(score("en", "The packaging was good. The book was bad.") < -0.05);
+        // Praise alone, or a mild fault beside strong praise, stays praise.
+        assert!(score("nl", "Het boek was mooi, alleen wat saai in het midden.") > 0.05);
+        assert!(score("en", "a good book") > 0.05);
     }
 
     #[test]
