@@ -278,7 +278,49 @@ const EXPECTED_EN: &[&str] = &[
     "fix",
     "fixed",
 ];
-/// The weight of a negated [`EXPECTED_EN`] word.
+/// [`EXPECTED_EN`] for Dutch: what a shop, an app or a help desk is
+/// expected to do, in the forms a negation meets before ("is nooit
+/// aangekomen", "niet gereageerd") or after them ("ze reageren niet").
+const EXPECTED_NL: &[&str] = &[
+    "reageren",
+    "reageert",
+    "reageerde",
+    "reageerden",
+    "gereageerd",
+    "antwoorden",
+    "antwoordt",
+    "beantwoord",
+    "beantwoorden",
+    "aangekomen",
+    "aankomen",
+    "geleverd",
+    "leveren",
+    "levert",
+    "bezorgd",
+    "bezorgen",
+    "bezorgt",
+    "ontvangen",
+    "opgelost",
+    "oplossen",
+    "lost",
+    "teruggebeld",
+    "terugbellen",
+    "belt",
+    "gebeld",
+    "teruggestort",
+    "terugbetaald",
+    "gerepareerd",
+    "verstuurd",
+    "verzonden",
+    "opgenomen",
+    "nagekomen",
+    "laadt",
+    "opent",
+    "start",
+    "verbindt",
+    "doet",
+];
+/// The weight of a negated [`EXPECTED_EN`] or [`EXPECTED_NL`] word.
 const EXPECTED_NEGATED: f32 = -1.2;
 
 /// Verbs that, with "back" a few words on, return a product: "sent mine
@@ -323,7 +365,43 @@ const MISSING_THING: f32 = -1.0;
 /// matter", "no doubt", "no wonder", "no need" say nothing missing. ("no
 /// longer", "no one" do count: "no longer available" is a loss, and the
 /// negation still turns what follows: "no one was hurt".)
-fn lacks_something(w: &str) -> bool {
+fn lacks_something(w: &str, dutch: bool) -> bool {
+    if dutch {
+        // "geen reactie", "geen bereik"; not "geen idee", "geen moeite",
+        // "geen spijt" (no regrets) or "geen sprake van".
+        return w.len() > 2
+            && !w.bytes().all(|b| b.is_ascii_digit())
+            && !matches!(
+                w,
+                "idee"
+                    | "twijfel"
+                    | "wonder"
+                    | "sprake"
+                    | "moeite"
+                    | "spijt"
+                    | "punt"
+                    | "bezwaar"
+                    | "nood"
+                    | "haast"
+                    | "zorgen"
+                    | "zin"
+                    | "mens"
+                    | "commentaar"
+                    | "grap"
+                    | "dank"
+                    | "nee"
+                    | "ja"
+                    | "meer"
+                    | "minder"
+                    | "ander"
+                    | "andere"
+                    | "echte"
+                    | "echt"
+                    | "grote"
+                    | "groot"
+                    | "goede"
+            );
+    }
     w.len() > 2
         && !w.bytes().all(|b| b.is_ascii_digit())
         && !matches!(
@@ -345,6 +423,45 @@ fn lacks_something(w: &str) -> bool {
                 | "joke"
                 | "kidding"
                 | "lie"
+        )
+}
+
+/// The weight of "te"/"too" + a word the lexicon says nothing about ("te
+/// zout", "too salty"): more than wanted, as the listed phrases ("te duur",
+/// "too small") say.
+const EXCESS: f32 = -1.2;
+
+/// Whether "te"/"too" + `w` says "more than wanted". Dutch "te" also opens
+/// an infinitive ("te koop", "om te eten", "te gaan") and a few set
+/// phrases ("te voet", "te allen tijde").
+fn is_excess(w: &str, dutch: bool) -> bool {
+    if w.len() < 3 || w.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if !dutch {
+        // "too" as "also" ends a clause ("me too") or meets a function word.
+        return true;
+    }
+    !(w.ends_with("en") || w.ends_with("an"))
+        && !matches!(
+            w,
+            "zijn"
+                | "koop"
+                | "huur"
+                | "gast"
+                | "voet"
+                | "paard"
+                | "bed"
+                | "allen"
+                | "zijner"
+                | "harer"
+                | "meer"
+                | "minder"
+                | "pas"
+                | "over"
+                | "gek"
+                | "doen"
+                | "zien"
         )
 }
 
@@ -568,7 +685,11 @@ impl Lexicon {
         for &(a, _) in phrases.keys() {
             entries.entry(a).or_insert(blank).opens_phrase = true;
         }
-        if !dutch {
+        if dutch {
+            for &w in EXPECTED_NL {
+                entries.entry(w).or_insert(blank).expected = true;
+            }
+        } else {
             for &w in COUNTERFACTUAL_ENDS_EN {
                 entries.entry(w).or_insert(blank).ends_counterfactual = true;
             }
@@ -962,6 +1083,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     // ("werkt niet goed"): the negation is about the whole verb phrase.
     let mut neg_verb = false;
     let mut since_sentiment = u8::MAX;
+    // Content words since a Dutch verb of what a service should do, which
+    // a "niet" after it turns into a complaint.
+    let mut since_expected = u8::MAX;
     let mut last_added = 0.0f32;
     let mut boost = 1.0f32;
     let mut boost_left = 0u8;
@@ -969,6 +1093,11 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     let mut cf_left = 0u8;
     // How far "when it worked" has got: 1 after "when"/"while", 2 after "it".
     let mut when_stage = 0u8;
+    let (excess_word, missing_word) = if lex.dutch {
+        ("te", "geen")
+    } else {
+        ("too", "no")
+    };
     // Words left after "sent"/"took" in which "back" means a return.
     let mut sends_left = 0u8;
 
@@ -1007,6 +1136,13 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     continue;
                 }
                 let entry = lex.entries.get(w).copied();
+                if lex.dutch {
+                    if entry.is_some_and(|e| e.expected) {
+                        since_expected = 0;
+                    } else if !entry.is_some_and(|e| e.function || e.negation) {
+                        since_expected = since_expected.saturating_add(1);
+                    }
+                }
                 if let Some(e) = entry
                     && e.limits_praise
                 {
@@ -1109,14 +1245,20 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                 if entry.is_some_and(|e| e.negation) || (!lex.dutch && w.ends_with("n't")) {
                     close_negation(&mut t, &mut neg_left, &mut neg_back);
                     neg_left = NEGATION_REACH;
-                    neg_back = if lex.negates_backwards
-                        && entry.is_some_and(|e| e.negates_back)
-                        && since_sentiment <= 2
-                    {
+                    let backward = lex.negates_backwards && entry.is_some_and(|e| e.negates_back);
+                    // Only praise is turned back: in "nog steeds niet" the
+                    // complaint before "niet" leads into it.
+                    neg_back = if backward && since_sentiment <= 2 && last_added > 0.0 {
                         last_added
                     } else {
                         0.0
                     };
+                    if backward && neg_back == 0.0 && since_expected <= 1 {
+                        // "ze reageren niet", "doet het niet".
+                        t.sum += EXPECTED_NEGATED;
+                        t.hits += 1;
+                        since_expected = u8::MAX;
+                    }
                     neg_verb = neg_back > 0.0 && since_sentiment == 0;
                     prev = w;
                     prev_added = 0.0;
@@ -1191,10 +1333,18 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     boost = 1.0;
                     boost_left = 0;
                 } else {
-                    if prev == "no"
-                        && !lex.dutch
+                    if prev == excess_word
+                        && !entry.is_some_and(|e| e.function || e.expected)
+                        && is_excess(w, lex.dutch)
+                    {
+                        // "te zout", "too salty": more than wanted.
+                        t.sum += EXCESS;
+                        t.hits += 1;
+                        last_added = EXCESS;
+                        since_sentiment = 0;
+                    } else if prev == missing_word
                         && !entry.is_some_and(|e| e.function)
-                        && lacks_something(w)
+                        && lacks_something(w, lex.dutch)
                     {
                         // "no instructions", "no refund": what is missing
                         // was wanted. The negation still reaches on.
@@ -1415,6 +1565,37 @@ mod tests {
         // Praise alone, or a mild fault beside strong praise, stays praise.
         assert!(score("nl", "Het boek was mooi, alleen wat saai in het midden.") > 0.05);
         assert!(score("en", "a good book") > 0.05);
+    }
+
+    #[test]
+    fn dutch_complaints_without_a_word_of_judgement() {
+        let neg = |t: &str| assert!(score("nl", t) <= -0.05, "{t}: {}", score("nl", t));
+        let not_neg = |t: &str| assert!(score("nl", t) > -0.05, "{t}: {}", score("nl", t));
+        // A service that does not do what it should, negated before or after.
+        neg("ze reageren niet op mijn mail");
+        neg("het pakket is nooit aangekomen");
+        neg("de monteur belt niet terug");
+        // "te" + a plain word is more than wanted; an infinitive is not.
+        neg("het eten was te zout");
+        neg("de porties waren te klein");
+        not_neg("het huis staat te koop");
+        not_neg("we gingen uit om te eten");
+        assert!(score("nl", "te gek!") > 0.05);
+        // "geen" + what was wanted is missing; idioms are not.
+        neg("nog steeds geen bericht");
+        not_neg("ik heb geen idee");
+        assert!(score("nl", "geen moeite, geen gedoe") > 0.05);
+        // "nog steeds niet": the complaint before "niet" is not turned.
+        neg("nog steeds niet geleverd");
+        // Praise before "niet" still is: "het werkt niet".
+        neg("de lader laadt niet");
+    }
+
+    #[test]
+    fn too_much_of_a_plain_thing_is_a_fault() {
+        assert!(score("en", "the soup was too salty") <= -0.05);
+        assert!(score("en", "me too") == 0.0);
+        assert!(score("en", "i want one too") == 0.0);
     }
 
     #[test]
