@@ -1599,6 +1599,23 @@ mod tests {
     }
 
     #[test]
+    fn editorial_judgements_and_escaped_hearts() {
+        // Editorial words carry judgement without a single "good" or "bad".
+        assert!(score("en", "The plan is a fiasco, squandered by inept officials.") <= -0.05);
+        assert!(score("en", "A commendable, judicious and prudent decision.") >= 0.05);
+        // News of a plain fact stays neutral.
+        assert_eq!(
+            score("en", "The council meets on Tuesday at the town hall."),
+            0.0
+        );
+        // A feed that escaped its text twice still shows a heart.
+        assert!(score("en", "see you tonight &lt;3") >= 0.05);
+        assert!(score("en", "fish &amp; chips at the pier") == 0.0);
+        assert!(score("en", "looking forward to the weekend") >= 0.05);
+        assert!(score("en", "not looking forward to monday") <= -0.05);
+    }
+
+    #[test]
     fn intensifiers_and_diminishers_scale() {
         let plain = score("nl", "de bezorging was snel");
         let strong = score("nl", "de bezorging was heel erg snel");

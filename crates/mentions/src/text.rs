@@ -397,6 +397,8 @@ impl<'a> Iterator for Tokens<'a> {
                     return Some(Token::Bangs(n));
                 }
                 ':' | ';' | '<' | '=' | '^' => return Some(Token::Other { start }),
+                // A heart escaped twice by a feed ("&lt;3") is still a heart.
+                '&' if s[self.pos..].starts_with("lt;") => return Some(Token::Other { start }),
                 ',' | '.' | '?' | '-' | '/' | '|' | '&' | '+' | '…' | '–' | '—' => {
                     return Some(Token::Pause);
                 }
