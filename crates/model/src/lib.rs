@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 pub mod hash;
 mod health;
+pub mod http;
 pub use health::{Retired, SourceHealthRecord};
 
 /// What kind of place a document came from; decides how it was read.

@@ -90,13 +90,7 @@ impl SourceError {
         else {
             return None;
         };
-        let value = value.trim();
-        if let Ok(secs) = value.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        // An HTTP date (IMF-fixdate, "Wed, 21 Oct 2015 07:28:00 GMT") is RFC 2822 shaped.
-        let at = DateTime::parse_from_rfc2822(value).ok()?;
-        Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
+        repmon_model::http::retry_after(value, now)
     }
 
     /// Whether trying again later may help (network trouble, 5xx, 429), as
