@@ -44,7 +44,7 @@ use repmon_config::Source;
 use repmon_model::{Document, SourceKind};
 
 /// What one poll of one source brought in.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct PollOutcome {
     /// New or changed documents (a document seen before comes again with the same id).
     pub documents: Vec<Document>,

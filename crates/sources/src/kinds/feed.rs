@@ -442,21 +442,20 @@ fn documents(
             .or_else(|| feed.language.clone())
             .filter(|l| !l.trim().is_empty());
         out.push(Document {
-            id,
-            source: source.id.clone(),
-            kind: SourceKind::Feed,
-            url,
             title,
-            body,
             author,
-            published,
             first_seen: now,
             lang_hint,
             thread,
             in_reply_to,
-            position: None,
-            rating: None,
-            about: None,
+            ..Document::new(
+                id,
+                source.id.clone(),
+                SourceKind::Feed,
+                url,
+                body,
+                published,
+            )
         });
     }
     out

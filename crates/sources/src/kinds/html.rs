@@ -90,14 +90,7 @@ pub(crate) async fn poll(
     let selectors = Selectors::compile(source)?;
     let first = source_url(source)?;
     let thread = first.to_string();
-    let mut out = PollOutcome {
-        documents: Vec::new(),
-        requests: 0,
-        not_modified: 0,
-        state: SourceState::default(),
-        moved_to: None,
-        partial_errors: Vec::new(),
-    };
+    let mut out = PollOutcome::default();
     let mut seen = HashSet::new();
     let mut page_url = first.clone();
     let mut before = 0u32; // posts on the pages before this one
@@ -242,21 +235,20 @@ fn read_page(
                 u
             });
         documents.push(Document {
-            id: id_for_link(&link),
-            source: source.id.clone(),
-            kind: SourceKind::Html,
-            url: link.into(),
             title: title.clone(),
-            body,
             author,
-            published,
             first_seen: now,
             lang_hint: lang.clone(),
             thread: Some(thread.to_string()),
-            in_reply_to: None,
             position: Some(position),
-            rating: None,
-            about: None,
+            ..Document::new(
+                id_for_link(&link),
+                source.id.clone(),
+                SourceKind::Html,
+                link,
+                body,
+                published,
+            )
         });
     }
     let next = sel

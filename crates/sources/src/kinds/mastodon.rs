@@ -111,14 +111,7 @@ pub(crate) async fn poll(
     now: DateTime<Utc>,
 ) -> Result<PollOutcome, SourceError> {
     let base = source_url(source)?;
-    let mut out = PollOutcome {
-        documents: Vec::new(),
-        requests: 0,
-        not_modified: 0,
-        state: SourceState::default(),
-        moved_to: None,
-        partial_errors: Vec::new(),
-    };
+    let mut out = PollOutcome::default();
     let mut read = Read::default();
     // One failing timeline must not cost the others their statuses: each
     // failure is kept, and the source fails only when every timeline did.
@@ -556,26 +549,24 @@ pub fn status_document(
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
         .map_or(now, |t| t.with_timezone(&Utc));
+    let body = s.content.as_deref().map(html_to_text).unwrap_or_default();
     Document {
-        id,
-        source: source.id.clone(),
-        kind: SourceKind::Mastodon,
-        url,
         title: s
             .spoiler_text
             .as_deref()
             .map(collapse_whitespace)
             .unwrap_or_default(),
-        body: s.content.as_deref().map(html_to_text).unwrap_or_default(),
         author,
-        published,
         first_seen: now,
         lang_hint: s.language.filter(|l| !l.trim().is_empty()),
-        thread: None,
-        in_reply_to: None,
-        position: None,
-        rating: None,
-        about: None,
+        ..Document::new(
+            id,
+            source.id.clone(),
+            SourceKind::Mastodon,
+            url,
+            body,
+            published,
+        )
     }
 }
 

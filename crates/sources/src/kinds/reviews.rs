@@ -230,21 +230,12 @@ fn review_document(r: &Map<String, Value>, ctx: &Context<'_>) -> Option<Document
         .and_then(text_of)
         .or_else(|| ctx.lang.clone());
     Some(Document {
-        id: id_for_link(&url),
-        source: ctx.source.id.clone(),
-        kind: SourceKind::Reviews,
-        url: url.into(),
         title,
-        body,
         author,
-        published,
         first_seen: ctx.now,
         lang_hint,
-        thread: Some(ctx.page_url.to_string()),
-        in_reply_to: None,
-        position: None,
         rating,
-        about: ctx.source.company.clone(),
+        ..page_document(url, body, published, ctx)
     })
 }
 
@@ -276,22 +267,28 @@ fn aggregate_document(
         count.map(trim_number).unwrap_or_default()
     )));
     Some(Document {
-        id: id_for_link(&url),
-        source: ctx.source.id.clone(),
-        kind: SourceKind::Reviews,
-        url: url.into(),
         title: format!("{what} rating"),
-        body,
-        author: None,
-        published: ctx.now,
-        first_seen: ctx.now,
         lang_hint: ctx.lang.clone(),
-        thread: Some(ctx.page_url.to_string()),
-        in_reply_to: None,
-        position: None,
         rating: Some(rating),
-        about: ctx.source.company.clone(),
+        ..page_document(url, body, ctx.now, ctx)
     })
+}
+
+/// What a review and a page's aggregate rating share: the page is their
+/// thread and the company the source is about is theirs.
+fn page_document(url: Url, body: String, published: DateTime<Utc>, ctx: &Context<'_>) -> Document {
+    Document {
+        thread: Some(ctx.page_url.to_string()),
+        about: ctx.source.company.clone(),
+        ..Document::new(
+            id_for_link(&url),
+            ctx.source.id.clone(),
+            SourceKind::Reviews,
+            url,
+            body,
+            published,
+        )
+    }
 }
 
 fn trim_number(n: f64) -> String {
