@@ -243,22 +243,21 @@ fn stalled_body() -> Response {
     ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
 }
 
+/// The fixture server and a fetcher for it.
+async fn fixtures() -> (String, Fetcher) {
+    (fixture_server().await, fetcher())
+}
+
 async fn poll_url(
     fetcher: &Fetcher,
     url: &str,
 ) -> Result<repmon_sources::PollOutcome, SourceError> {
-    poll(
-        fetcher,
-        &feed_source("test-feed", url),
-        &SourceState::default(),
-    )
-    .await
+    first_poll(fetcher, &feed_source("test-feed", url)).await
 }
 
 #[tokio::test]
 async fn rss_atom_and_json_feed_become_documents() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
 
     let rss = poll_url(&fetcher, &format!("{base}/rss.xml"))
         .await
@@ -345,8 +344,7 @@ async fn rss_atom_and_json_feed_become_documents() {
 
 #[tokio::test]
 async fn latin1_feed_is_decoded() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
     let out = poll_url(&fetcher, &format!("{base}/latin1.xml"))
         .await
         .unwrap();
@@ -357,8 +355,7 @@ async fn latin1_feed_is_decoded() {
 
 #[tokio::test]
 async fn relative_links_resolve_and_html_titles_become_text() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
     let out = poll_url(&fetcher, &format!("{base}/blog/sub/relative.xml"))
         .await
         .unwrap();
@@ -370,8 +367,7 @@ async fn relative_links_resolve_and_html_titles_become_text() {
 
 #[tokio::test]
 async fn a_permanent_redirect_is_followed_and_reported() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
     let out = poll_url(&fetcher, &format!("{base}/moved")).await.unwrap();
     assert_eq!(out.requests, 2);
     assert_eq!(out.documents.len(), 2);
@@ -413,8 +409,7 @@ async fn a_permanent_redirect_is_followed_and_reported() {
 
 #[tokio::test]
 async fn gone_and_retry_after_are_told_to_the_caller() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
     let gone = poll_url(&fetcher, &format!("{base}/gone"))
         .await
         .unwrap_err();
@@ -537,12 +532,10 @@ async fn the_second_poll_sends_the_validators_and_gets_304() {
         .route("/feed", get(conditional))
         .with_state(recorder.clone());
     let base = serve(app).await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = feed_source("cond", &format!("{base}/feed"));
 
-    let first = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let first = first_poll(&fetcher, &source).await.unwrap();
     assert_eq!(first.documents.len(), 2);
     assert_eq!(first.not_modified, 0);
     // The daemon keeps the state as JSON between polls (and restarts).
@@ -590,8 +583,8 @@ async fn timed(State(t): State<Arc<Timing>>, headers: HeaderMap) -> Response {
     xml(RSS)
 }
 
-#[tokio::test]
-async fn the_per_host_delay_is_kept_between_request_starts() {
+/// Serves the RSS fixture slowly at `/{n}`, timing each request.
+async fn timing_server() -> (Arc<Timing>, String) {
     let timing = Arc::new(Timing::default());
     let base = serve(
         Router::new()
@@ -599,6 +592,12 @@ async fn the_per_host_delay_is_kept_between_request_starts() {
             .with_state(timing.clone()),
     )
     .await;
+    (timing, base)
+}
+
+#[tokio::test]
+async fn the_per_host_delay_is_kept_between_request_starts() {
+    let (timing, base) = timing_server().await;
     let delay = Duration::from_millis(250);
     let fetcher =
         Fetcher::new(&poll_settings(5_000, 1 << 20, 4, delay.as_millis() as u64)).unwrap();
@@ -632,13 +631,7 @@ async fn the_per_host_delay_is_kept_between_request_starts() {
 
 #[tokio::test]
 async fn at_most_host_concurrency_requests_are_in_flight_per_host() {
-    let timing = Arc::new(Timing::default());
-    let base = serve(
-        Router::new()
-            .route("/{n}", get(timed))
-            .with_state(timing.clone()),
-    )
-    .await;
+    let (timing, base) = timing_server().await;
     let fetcher = Fetcher::new(&poll_settings(5_000, 1 << 20, 2, 0)).unwrap();
     // A clone shares the limits: half the polls go through each.
     let clone = fetcher.clone();
@@ -741,8 +734,7 @@ fn comments_are_kept_as_replies_in_their_thread() {
 
 #[tokio::test]
 async fn feeds_are_discovered_from_a_site_address() {
-    let base = fixture_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let (base, fetcher) = fixtures().await;
     let at = |p: &str| url::Url::parse(&format!("{base}{p}")).unwrap();
 
     let found = repmon_sources::discover_feeds(&fetcher, &at("/site"))
@@ -803,11 +795,9 @@ async fn a_200_with_the_same_validator_is_not_modified() {
         }),
     );
     let base = serve(app).await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = feed_source("deaf", &format!("{base}/feed"));
-    let first = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let first = first_poll(&fetcher, &source).await.unwrap();
     assert_eq!((first.documents.len(), first.not_modified), (2, 0));
     let second = poll(&fetcher, &source, &first.state).await.unwrap();
     assert_eq!((second.documents.len(), second.not_modified), (0, 1));

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
 use repmon_model::SourceKind;
-use repmon_sources::{Fetcher, SourceState, poll};
+use repmon_sources::{SourceState, poll};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -221,11 +221,9 @@ async fn tag_and_account_timelines_with_replies_reblogs_and_since_id() {
         json!({"language": null}),
     );
 
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = mastodon_source(&base, &["zonenergie"], &["@zonenergie"]);
-    let first = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let first = first_poll(&fetcher, &source).await.unwrap();
     let docs = &first.documents;
     assert_eq!(docs.len(), 4, "{docs:#?}");
     assert_eq!(
@@ -314,11 +312,9 @@ async fn a_busy_tag_is_paged_within_the_bound() {
             json!({}),
         );
     }
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = mastodon_source(&base, &["golf"], &[]);
-    let out = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let out = first_poll(&fetcher, &source).await.unwrap();
     assert_eq!(out.documents.len(), 95);
     assert_eq!(out.requests, 3, "40 + 40 + 15");
     let requests = inst.requests.lock().unwrap().clone();
@@ -332,14 +328,10 @@ async fn a_busy_tag_is_paged_within_the_bound() {
 #[tokio::test]
 async fn an_unknown_account_is_a_clear_error() {
     let (_inst, base) = instance().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let err = poll(
-        &fetcher,
-        &mastodon_source(&base, &[], &["nobody"]),
-        &SourceState::default(),
-    )
-    .await
-    .unwrap_err();
+    let fetcher = fetcher();
+    let err = first_poll(&fetcher, &mastodon_source(&base, &[], &["nobody"]))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -512,11 +504,9 @@ async fn a_company_answer_is_linked_to_the_complaint_by_document_ids() {
         json!({"in_reply_to_id": "12"}),
     );
 
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = mastodon_source(&base, &["zonenergie"], &["zonenergie"]);
-    let first = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let first = first_poll(&fetcher, &source).await.unwrap();
     let by_body = |docs: &[repmon_model::Document], start: &str| {
         docs.iter()
             .find(|d| d.body.starts_with(start))
@@ -583,7 +573,7 @@ async fn a_failing_timeline_leaves_the_others_read_and_is_reported() {
         "<p>Overgestapt naar Zon Energie</p>",
         json!({}),
     );
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let source = mastodon_source(&base, &["kapot", "zonenergie"], &["nobody"]);
     // The broken timeline had been read before: its cursor must survive.
     let mut before = serde_json::json!({"since": {"tag:kapot": "50"}});

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
 use repmon_model::SourceKind;
-use repmon_sources::{Fetcher, SourceState, poll};
+use repmon_sources::{SourceState, poll};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -63,8 +63,8 @@ async fn thread(
         .into_response()
 }
 
-#[tokio::test]
-async fn a_forum_thread_over_two_pages() {
+/// The two-page thread at `/thread/42`, and the forum that counts its requests.
+async fn forum_server() -> (Arc<Forum>, String) {
     let forum = Arc::new(Forum::default());
     let base = serve(
         Router::new()
@@ -72,15 +72,19 @@ async fn a_forum_thread_over_two_pages() {
             .with_state(forum.clone()),
     )
     .await;
+    (forum, base)
+}
+
+#[tokio::test]
+async fn a_forum_thread_over_two_pages() {
+    let (forum, base) = forum_server().await;
     let source = source(serde_json::json!({
         "id": "forum", "kind": "html", "url": format!("{base}/thread/42"),
         "item": "article.post", "body": "div.body", "author": ".author", "date": "time",
         "link": "a.permalink", "next": "a.next"
     }));
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let out = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let fetcher = fetcher();
+    let out = first_poll(&fetcher, &source).await.unwrap();
     // robots.txt (absent here: 404, everything allowed) and the two pages.
     assert_eq!(out.requests, 3);
     let docs = &out.documents;
@@ -158,22 +162,14 @@ async fn a_forum_thread_over_two_pages() {
 
 #[tokio::test]
 async fn forum_times_without_a_zone_are_read_in_the_sources_timezone() {
-    let forum = Arc::new(Forum::default());
-    let base = serve(
-        Router::new()
-            .route("/thread/42", get(thread))
-            .with_state(forum.clone()),
-    )
-    .await;
+    let (_forum, base) = forum_server().await;
     let source = source(serde_json::json!({
         "id": "forum", "kind": "html", "url": format!("{base}/thread/42"),
         "item": "article.post", "body": "div.body", "date": "time", "next": "a.next",
         "timezone": "Europe/Amsterdam"
     }));
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let out = poll(&fetcher, &source, &SourceState::default())
-        .await
-        .unwrap();
+    let fetcher = fetcher();
+    let out = first_poll(&fetcher, &source).await.unwrap();
     let times: Vec<String> = out
         .documents
         .iter()
@@ -191,18 +187,11 @@ async fn forum_times_without_a_zone_are_read_in_the_sources_timezone() {
 
 #[tokio::test]
 async fn a_page_without_matching_posts_is_a_clear_error() {
-    let base =
-        serve(Router::new().route("/t", get(|| async { axum::response::Html(PAGE_2) }))).await;
+    let base = serve(Router::new().route("/t", html_page(PAGE_2))).await;
     let source = source(serde_json::json!({
         "id": "forum", "kind": "html", "url": format!("{base}/t"), "item": "div.message", "body": ".text"
     }));
-    let err = poll(
-        &Fetcher::new(&fast_poll()).unwrap(),
-        &source,
-        &SourceState::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = first_poll(&fetcher(), &source).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -267,18 +256,9 @@ const AGGREGATE_ONLY: &str = r#"<html><head><script type="application/ld+json">
 async fn review_server() -> String {
     serve(
         Router::new()
-            .route(
-                "/jsonld",
-                get(|| async { axum::response::Html(JSON_LD_PAGE) }),
-            )
-            .route(
-                "/microdata",
-                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
-            )
-            .route(
-                "/aggregate",
-                get(|| async { axum::response::Html(AGGREGATE_ONLY) }),
-            )
+            .route("/jsonld", html_page(JSON_LD_PAGE))
+            .route("/microdata", html_page(MICRODATA_PAGE))
+            .route("/aggregate", html_page(AGGREGATE_ONLY))
             .route(
                 "/none",
                 get(|| async { axum::response::Html("<html><body>geen reviews</body></html>") }),
@@ -294,14 +274,10 @@ fn review_source(url: String, company: &str) -> repmon_config::Source {
 #[tokio::test]
 async fn json_ld_reviews() {
     let base = review_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let out = poll(
-        &fetcher,
-        &review_source(format!("{base}/jsonld"), "zon"),
-        &SourceState::default(),
-    )
-    .await
-    .unwrap();
+    let fetcher = fetcher();
+    let out = first_poll(&fetcher, &review_source(format!("{base}/jsonld"), "zon"))
+        .await
+        .unwrap();
     let docs = &out.documents;
     assert_eq!(docs.len(), 3, "{docs:#?}");
     assert!(
@@ -336,13 +312,9 @@ async fn json_ld_reviews() {
     assert_eq!(carla.rating, Some(4.0));
 
     // Stable ids: the same reviews polled again.
-    let again = poll(
-        &fetcher,
-        &review_source(format!("{base}/jsonld"), "zon"),
-        &SourceState::default(),
-    )
-    .await
-    .unwrap();
+    let again = first_poll(&fetcher, &review_source(format!("{base}/jsonld"), "zon"))
+        .await
+        .unwrap();
     let ids = |d: &[repmon_model::Document]| d.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&again.documents), ids(docs));
 }
@@ -350,11 +322,10 @@ async fn json_ld_reviews() {
 #[tokio::test]
 async fn microdata_reviews() {
     let base = review_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let out = poll(
+    let fetcher = fetcher();
+    let out = first_poll(
         &fetcher,
         &review_source(format!("{base}/microdata"), "golf"),
-        &SourceState::default(),
     )
     .await
     .unwrap();
@@ -378,11 +349,10 @@ async fn microdata_reviews() {
 #[tokio::test]
 async fn an_aggregate_alone_is_kept_and_no_reviews_is_an_error() {
     let base = review_server().await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let out = poll(
+    let fetcher = fetcher();
+    let out = first_poll(
         &fetcher,
         &review_source(format!("{base}/aggregate"), "golf"),
-        &SourceState::default(),
     )
     .await
     .unwrap();
@@ -395,13 +365,9 @@ async fn an_aggregate_alone_is_kept_and_no_reviews_is_an_error() {
     );
     assert_eq!(agg.about.as_deref(), Some("golf"));
 
-    let err = poll(
-        &fetcher,
-        &review_source(format!("{base}/none"), "golf"),
-        &SourceState::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = first_poll(&fetcher, &review_source(format!("{base}/none"), "golf"))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -473,22 +439,10 @@ async fn robots_txt_is_honoured_for_pages_and_read_once_per_host() {
                     async { ROBOTS_TXT }
                 }),
             )
-            .route(
-                "/closed/thread",
-                get(|| async { axum::response::Html(PAGE_2) }),
-            )
-            .route(
-                "/closed/open/thread",
-                get(|| async { axum::response::Html(PAGE_2) }),
-            )
-            .route(
-                "/golf.reviews",
-                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
-            )
-            .route(
-                "/golf",
-                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
-            )
+            .route("/closed/thread", html_page(PAGE_2))
+            .route("/closed/open/thread", html_page(PAGE_2))
+            .route("/golf.reviews", html_page(MICRODATA_PAGE))
+            .route("/golf", html_page(MICRODATA_PAGE))
             .route(
                 "/hop",
                 get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/closed/thread")]) }),
@@ -505,7 +459,7 @@ async fn robots_txt_is_honoured_for_pages_and_read_once_per_host() {
             "item": "article.post", "body": "div.body"
         }))
     };
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
+    let fetcher = fetcher();
     let fresh = SourceState::default();
 
     // The repmon group applies (not `*`, which forbids everything), and its
@@ -571,20 +525,13 @@ async fn a_failing_robots_txt_is_a_clear_error() {
                 "/robots.txt",
                 get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
             )
-            .route(
-                "/golf",
-                get(|| async { axum::response::Html(MICRODATA_PAGE) }),
-            ),
+            .route("/golf", html_page(MICRODATA_PAGE)),
     )
     .await;
-    let fetcher = Fetcher::new(&fast_poll()).unwrap();
-    let err = poll(
-        &fetcher,
-        &review_source(format!("{base}/golf"), "golf"),
-        &SourceState::default(),
-    )
-    .await
-    .unwrap_err();
+    let fetcher = fetcher();
+    let err = first_poll(&fetcher, &review_source(format!("{base}/golf"), "golf"))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!("{base}/robots.txt: answered 503 Service Unavailable")

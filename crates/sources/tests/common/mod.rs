@@ -41,3 +41,21 @@ pub fn source(json: serde_json::Value) -> Source {
 pub fn feed_source(id: &str, url: &str) -> Source {
     source(serde_json::json!({"id": id, "kind": "feed", "url": url}))
 }
+
+/// A fetcher with [`fast_poll`] settings.
+pub fn fetcher() -> repmon_sources::Fetcher {
+    repmon_sources::Fetcher::new(&fast_poll()).expect("test fetcher")
+}
+
+/// The first poll of a source: nothing remembered from before.
+pub async fn first_poll(
+    fetcher: &repmon_sources::Fetcher,
+    source: &Source,
+) -> Result<repmon_sources::PollOutcome, repmon_sources::SourceError> {
+    repmon_sources::poll(fetcher, source, &repmon_sources::SourceState::default()).await
+}
+
+/// A route that answers every GET with `page` as HTML.
+pub fn html_page(page: &'static str) -> axum::routing::MethodRouter {
+    axum::routing::get(move || async move { axum::response::Html(page) })
+}
