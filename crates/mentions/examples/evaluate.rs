@@ -272,7 +272,7 @@ fn main() {
         let classes: &[usize] = if has_neutral { &[0, 1, 2] } else { &[0, 1] };
         let r = pearson(&pairs).map_or("–".to_string(), |r| format!("{r:.3}"));
         println!(
-            "| {name}{} | {} | {n} | {:.3} | {:.3} | {bin_acc} | {bin_f1} | {r} | {:.1} |",
+            "| {name}{} | {} | {n} | {:.3} | {:.4} | {bin_acc} | {bin_f1} | {r} | {:.1} |",
             if all_tuning && !tuning_part {
                 " (tuning split)"
             } else {

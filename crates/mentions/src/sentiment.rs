@@ -323,6 +323,141 @@ const EXPECTED_NL: &[&str] = &[
 /// The weight of a negated [`EXPECTED_EN`] or [`EXPECTED_NL`] word.
 const EXPECTED_NEGATED: f32 = -1.2;
 
+/// Verbs that do away with what follows them: "reduces the risk", "fixed
+/// the bug", "helps fight disease", "protects against fraud". Left out
+/// are the ones whose object is as often the thing judged ("avoid this
+/// awful brand", "condemned for fraud") or that are mostly nouns or
+/// phrasal ("the end", "a fight", "cut out", "beat up").
+const REVERSERS_EN: &[&str] = &[
+    "reduce",
+    "reduces",
+    "reduced",
+    "reducing",
+    "curb",
+    "curbs",
+    "curbed",
+    "curbing",
+    "fights",
+    "fighting",
+    "fought",
+    "prevent",
+    "prevents",
+    "prevented",
+    "preventing",
+    "combat",
+    "combats",
+    "combating",
+    "combatting",
+    "lower",
+    "lowers",
+    "lowered",
+    "lowering",
+    "eliminate",
+    "eliminates",
+    "eliminated",
+    "eliminating",
+    "stop",
+    "stops",
+    "stopped",
+    "stopping",
+    "tackle",
+    "tackles",
+    "tackled",
+    "tackling",
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "resolve",
+    "resolves",
+    "resolved",
+    "resolving",
+    "solve",
+    "solves",
+    "solved",
+    "solving",
+    "relieve",
+    "relieves",
+    "relieved",
+    "relieving",
+    "ease",
+    "eases",
+    "eased",
+    "easing",
+    "alleviate",
+    "alleviates",
+    "alleviated",
+    "cure",
+    "cures",
+    "cured",
+    "curing",
+    "overcome",
+    "overcomes",
+    "overcame",
+    "remove",
+    "removes",
+    "removed",
+    "removing",
+    "minimize",
+    "minimizes",
+    "minimise",
+    "minimises",
+    "survive",
+    "survives",
+    "survived",
+    "escape",
+    "escaped",
+    "eradicate",
+    "eradicated",
+    "abolish",
+    "abolished",
+    "protect",
+    "protects",
+    "protected",
+    "protecting",
+];
+/// [`REVERSERS_EN`] for Dutch, which also puts the object first: "de
+/// storing is verholpen", "armoede bestrijden" (see the backward rule in
+/// the scorer).
+const REVERSERS_NL: &[&str] = &[
+    "verminderen",
+    "vermindert",
+    "verminderd",
+    "bestrijden",
+    "bestrijdt",
+    "bestreden",
+    "tegengaan",
+    "tegengegaan",
+    "oplossen",
+    "opgelost",
+    "verhelpen",
+    "verhelpt",
+    "verholpen",
+    "genezen",
+    "beëindigen",
+    "beëindigd",
+    "beschermen",
+    "beschermt",
+    "overleven",
+    "overleefd",
+    "overleefde",
+    "voorkomt",
+    "voorkwam",
+    "wegnemen",
+    "weggenomen",
+    "verlichten",
+    "verlicht",
+    "aanpakken",
+    "aangepakt",
+];
+/// How many content words after a [`REVERSERS_EN`] verb its object may
+/// start: "reduces a person's cancer risk".
+const REVERSE_REACH: u8 = 2;
+/// A complaint taken away is turned as a negation turns a word: "reduces
+/// the risk" is about as good as "not risky" (on the VADER tuning part
+/// -0.3, -0.5 and -0.74 score alike, -0.74 a little best on NYT).
+const REVERSED: f32 = NEGATION_FLIP;
+
 /// Verbs that, with "back" a few words on, return a product: "sent mine
 /// back", "taking the player back to the shop". "back" right after the verb
 /// is left to the phrases ("sent back"), so "bring back memories" is no
@@ -528,6 +663,9 @@ struct Entry {
     /// A verb that sends a thing away ("sent", "took"): with "back" a few
     /// words on, the product went back to the shop.
     sends: bool,
+    /// A verb that does away with its object ("reduces the risk", "de
+    /// storing is verholpen"): a complaint it takes away is good news.
+    reverses: bool,
 }
 
 /// One language's word weights and modifiers.
@@ -652,6 +790,7 @@ impl Lexicon {
             limits_praise: false,
             expected: false,
             sends: false,
+            reverses: false,
         };
         let stop = if dutch {
             crate::text::STOP_NL
@@ -702,6 +841,9 @@ impl Lexicon {
             for &w in SENDS_EN {
                 entries.entry(w).or_insert(blank).sends = true;
             }
+        }
+        for &w in if dutch { REVERSERS_NL } else { REVERSERS_EN } {
+            entries.entry(w).or_insert(blank).reverses = true;
         }
         Self {
             words,
@@ -1098,6 +1240,10 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     } else {
         ("too", "no")
     };
+    // Content words left after a verb that does away with what follows
+    // ("reduces the risk"), and the verb's own weight.
+    let mut rev_left = 0u8;
+    let mut rev_added = 0.0f32;
     // Words left after "sent"/"took" in which "back" means a return.
     let mut sends_left = 0u8;
 
@@ -1287,6 +1433,18 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     since_sentiment = since_sentiment.saturating_add(1);
                     continue;
                 }
+                let reverses = neg_left == 0 && entry.is_some_and(|e| e.reverses);
+                if reverses && lex.dutch && since_sentiment <= 2 && last_added < 0.0 {
+                    // "de storing is verholpen": the complaint just before
+                    // is taken away, and the verb says nothing more.
+                    let v = last_added * REVERSED;
+                    t.sum += v - last_added;
+                    last_added = v;
+                    prev = w;
+                    prev_added = 0.0;
+                    since_sentiment = since_sentiment.saturating_add(1);
+                    continue;
+                }
                 let mut v = match entry {
                     Some(e) if e.expected && neg_left > 0 => {
                         // The negation is used up here: as if flipped below.
@@ -1325,6 +1483,17 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         neg_left = 0;
                         neg_back = 0.0;
                         prev_negated = true;
+                    } else if rev_left > 0 && v < 0.0 {
+                        // "reduces the risk": the verb's own weight goes
+                        // with it.
+                        if rev_added != 0.0 {
+                            t.sum -= rev_added;
+                            t.hits -= 1;
+                            rev_added = 0.0;
+                        }
+                        // "the risk of cancer": the whole object goes.
+                        v *= REVERSED;
+                        rev_left -= 1;
                     }
                     t.sum += v;
                     t.hits += 1;
@@ -1356,6 +1525,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     if cf_left > 0 && !entry.is_some_and(|e| e.function) {
                         cf_left -= 1;
                     }
+                    if rev_left > 0 && !entry.is_some_and(|e| e.function) {
+                        rev_left -= 1;
+                    }
                     if neg_left > 0 && !entry.is_some_and(|e| e.function) {
                         neg_left -= 1;
                         if neg_left == 0 {
@@ -1369,6 +1541,10 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                             boost = 1.0;
                         }
                     }
+                }
+                if reverses {
+                    rev_left = REVERSE_REACH;
+                    rev_added = v;
                 }
                 prev = w;
                 prev_added = v;
@@ -1384,12 +1560,14 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                 cf_left = 0;
                 when_stage = 0;
                 sends_left = 0;
+                rev_left = 0;
             }
             Token::Pause => {
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
                 cf_left = 0;
                 when_stage = 0;
                 sends_left = 0;
+                rev_left = 0;
                 boost = 1.0;
                 boost_left = 0;
                 prev = "";
@@ -1613,6 +1791,24 @@ mod tests {
         assert!(score("en", "fish &amp; chips at the pier") == 0.0);
         assert!(score("en", "looking forward to the weekend") >= 0.05);
         assert!(score("en", "not looking forward to monday") <= -0.05);
+    }
+
+    #[test]
+    fn a_complaint_taken_away_is_good_news() {
+        let pos = |lang: &str, t: &str| assert!(score(lang, t) >= 0.05, "{t}: {}", score(lang, t));
+        let neg = |lang: &str, t: &str| assert!(score(lang, t) <= -0.05, "{t}: {}", score(lang, t));
+        pos("en", "it reduces the risk of cancer");
+        pos("en", "the update fixed the annoying crash");
+        pos("en", "protects your account against fraud");
+        // Not when the verb is negated, nor for verbs whose object is the
+        // thing judged.
+        neg("en", "the update did not fix the annoying crash");
+        neg("en", "avoid this awful brand");
+        neg("en", "in the end it was terrible");
+        // Dutch also puts the complaint first.
+        pos("nl", "de storing is verholpen");
+        pos("nl", "het kabinet wil de armoede bestrijden");
+        neg("nl", "de storing is nog steeds niet verholpen");
     }
 
     #[test]
