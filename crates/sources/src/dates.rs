@@ -86,72 +86,52 @@ fn local(t: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
 
-    fn iso(t: Option<DateTime<Utc>>) -> String {
-        t.map(|t| t.to_rfc3339()).unwrap_or_default()
+    /// Each `(written, read)` pair: the text as a page writes it, and the
+    /// UTC time it must read as in `zone`.
+    fn assert_reads(zone: Tz, cases: &[(&str, &str)]) {
+        for (written, read) in cases {
+            let got = parse_lenient_in(written, zone).map(|t| t.to_rfc3339());
+            assert_eq!(got.as_deref(), Some(*read), "{written:?} in {zone}");
+        }
     }
 
     #[test]
     fn reads_the_common_forms() {
-        assert_eq!(
-            iso(parse_lenient("2026-11-20T14:03:00+01:00")),
-            "2026-11-20T13:03:00+00:00"
+        assert_reads(
+            chrono_tz::UTC,
+            &[
+                ("2026-11-20T14:03:00+01:00", "2026-11-20T13:03:00+00:00"),
+                ("Fri, 20 Nov 2026 14:03:00 GMT", "2026-11-20T14:03:00+00:00"),
+                ("2026-11-20 14:03", "2026-11-20T14:03:00+00:00"),
+                (" 20-11-2026 14:03 ", "2026-11-20T14:03:00+00:00"),
+                ("2026-11-20", "2026-11-20T00:00:00+00:00"),
+                ("2026-11-20T14:03:00.123", "2026-11-20T14:03:00.123+00:00"),
+            ],
         );
+        // parse_lenient is the same reading in UTC.
         assert_eq!(
-            iso(parse_lenient("Fri, 20 Nov 2026 14:03:00 GMT")),
-            "2026-11-20T14:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient("2026-11-20 14:03")),
-            "2026-11-20T14:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient(" 20-11-2026 14:03 ")),
-            "2026-11-20T14:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient("2026-11-20")),
-            "2026-11-20T00:00:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient("2026-11-20T14:03:00.123")),
-            "2026-11-20T14:03:00.123+00:00"
+            parse_lenient("20-11-2026 14:03"),
+            parse_lenient_in("20-11-2026 14:03", chrono_tz::UTC)
         );
     }
 
     #[test]
     fn times_without_a_zone_are_read_in_the_sources_zone() {
-        let ams = chrono_tz::Europe::Amsterdam;
-        // Winter (UTC+1) and summer (UTC+2).
-        assert_eq!(
-            iso(parse_lenient_in("20-11-2026 14:03", ams)),
-            "2026-11-20T13:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient_in("2026-07-01 14:03", ams)),
-            "2026-07-01T12:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient_in("2026-11-20", ams)),
-            "2026-11-19T23:00:00+00:00"
-        );
-        // A written zone wins over the source's.
-        assert_eq!(
-            iso(parse_lenient_in("2026-11-20T14:03:00+00:00", ams)),
-            "2026-11-20T14:03:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient_in("2026-11-20 14:03 UTC", ams)),
-            "2026-11-20T14:03:00+00:00"
-        );
-        // 02:30 happens twice on 25 October 2026 (the first is summer time)
-        // and not at all on 29 March 2026 (read as 03:30 summer time).
-        assert_eq!(
-            iso(parse_lenient_in("2026-10-25 02:30", ams)),
-            "2026-10-25T00:30:00+00:00"
-        );
-        assert_eq!(
-            iso(parse_lenient_in("2026-03-29 02:30", ams)),
-            "2026-03-29T01:30:00+00:00"
+        assert_reads(
+            chrono_tz::Europe::Amsterdam,
+            &[
+                // Winter (UTC+1) and summer (UTC+2).
+                ("20-11-2026 14:03", "2026-11-20T13:03:00+00:00"),
+                ("2026-07-01 14:03", "2026-07-01T12:03:00+00:00"),
+                ("2026-11-20", "2026-11-19T23:00:00+00:00"),
+                // A written zone wins over the source's.
+                ("2026-11-20T14:03:00+00:00", "2026-11-20T14:03:00+00:00"),
+                ("2026-11-20 14:03 UTC", "2026-11-20T14:03:00+00:00"),
+                // 02:30 happens twice on 25 October 2026 (the first is summer
+                // time) and not at all on 29 March 2026 (read as 03:30 summer time).
+                ("2026-10-25 02:30", "2026-10-25T00:30:00+00:00"),
+                ("2026-03-29 02:30", "2026-03-29T01:30:00+00:00"),
+            ],
         );
     }
 
