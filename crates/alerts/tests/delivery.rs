@@ -4,9 +4,9 @@
 mod common;
 
 use chrono::{Duration as Minutes, Utc};
-use common::{Receiver, Reply, config, ranking, webhook};
+use common::{Receiver, Reply, observe, open_alerts, outbox_len, webhook};
 use repmon_alerts::{Alerts, DeliveryReport};
-use repmon_store::{Store, Table};
+use repmon_store::Store;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,29 +19,14 @@ const FAST: [Duration; 3] = [
 /// Queues one `rank.dropped` for company a (1 → 4).
 fn queue_drop(alerts: &Alerts) {
     let t0 = Utc::now();
-    alerts
-        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-        .unwrap();
-    let events = alerts
-        .observe(
-            &ranking(&["b", "c", "d", "a", "e"], &[], t0 + Minutes::minutes(5)),
-            true,
-        )
-        .unwrap();
+    observe(alerts, &["a", "b", "c", "d", "e"], t0);
+    let events = observe(alerts, &["b", "c", "d", "a", "e"], t0 + Minutes::minutes(5));
     assert!(!events.is_empty());
 }
 
 fn open(dir: &tempfile::TempDir, webhooks: &str) -> (Arc<Store>, Alerts) {
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    let alerts = Alerts::new(store.clone(), &config(webhooks)).with_retry_schedule(FAST.to_vec());
-    (store, alerts)
-}
-
-fn outbox_len(store: &Store) -> usize {
-    store
-        .range::<serde_json::Value>(Table::Outbox, None, None)
-        .unwrap()
-        .len()
+    let (store, alerts) = open_alerts(dir.path(), webhooks);
+    (store, alerts.with_retry_schedule(FAST.to_vec()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,16 +184,13 @@ async fn gone_disables_the_webhook() {
     let dir = tempfile::tempdir().unwrap();
     let (store, alerts) = open(&dir, &webhook(&rx.url, 2, ""));
     let t0 = Utc::now();
-    alerts
-        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-        .unwrap();
+    observe(&alerts, &["a", "b", "c", "d", "e"], t0);
     // a and b both drop: two deliveries queued.
-    let events = alerts
-        .observe(
-            &ranking(&["c", "d", "a", "b", "e"], &[], t0 + Minutes::minutes(1)),
-            true,
-        )
-        .unwrap();
+    let events = observe(
+        &alerts,
+        &["c", "d", "a", "b", "e"],
+        t0 + Minutes::minutes(1),
+    );
     assert_eq!(events.len(), 2);
 
     let report = alerts.deliver_due().await;
@@ -217,12 +199,11 @@ async fn gone_disables_the_webhook() {
     let seen = rx.received().len();
     assert!(seen >= 1);
     // Disabled: later drops are not queued, nothing more is sent.
-    let events = alerts
-        .observe(
-            &ranking(&["d", "e", "c", "a", "b"], &[], t0 + Minutes::minutes(2)),
-            true,
-        )
-        .unwrap();
+    let events = observe(
+        &alerts,
+        &["d", "e", "c", "a", "b"],
+        t0 + Minutes::minutes(2),
+    );
     assert!(events.is_empty());
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(alerts.deliver_due().await.due, 0);
@@ -285,11 +266,9 @@ async fn a_hanging_endpoint_times_out_and_holds_up_no_other_webhook() {
     .await;
     let fast = Receiver::start(vec![]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
     let hooks = [webhook(&slow.url, 3, ""), webhook(&fast.url, 3, "")].concat();
-    let alerts = Alerts::new(store.clone(), &config(&hooks))
-        .with_retry_schedule(FAST.to_vec())
-        .with_timeout(Duration::from_millis(700));
+    let (_store, alerts) = open(&dir, &hooks);
+    let alerts = alerts.with_timeout(Duration::from_millis(700));
     queue_drop(&alerts);
 
     let started = Instant::now();
@@ -334,15 +313,8 @@ async fn gone_stays_disabled_after_a_restart_until_the_webhook_is_edited() {
     {
         let (store, alerts) = open(&dir, &hook);
         let t0 = Utc::now() + Minutes::hours(1);
-        alerts
-            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-            .unwrap();
-        let events = alerts
-            .observe(
-                &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Minutes::hours(13)),
-                true,
-            )
-            .unwrap();
+        observe(&alerts, &["a", "b", "c", "d", "e"], t0);
+        let events = observe(&alerts, &["b", "c", "d", "e", "a"], t0 + Minutes::hours(13));
         assert!(events.is_empty(), "{events:?}");
         assert_eq!(outbox_len(&store), 0);
     }
@@ -353,23 +325,17 @@ async fn gone_stays_disabled_after_a_restart_until_the_webhook_is_edited() {
     // a settles back at the top (its baseline remembers the old drop and
     // the jump back up, which counts as wobble until it has held a while).
     for m in 0..30 {
-        alerts
-            .observe(
-                &ranking(
-                    &["a", "b", "c", "d", "e"],
-                    &[],
-                    t0 - Minutes::minutes(30 - m),
-                ),
-                true,
-            )
-            .unwrap();
+        observe(
+            &alerts,
+            &["a", "b", "c", "d", "e"],
+            t0 - Minutes::minutes(30 - m),
+        );
     }
-    let events = alerts
-        .observe(
-            &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Minutes::minutes(1)),
-            true,
-        )
-        .unwrap();
+    let events = observe(
+        &alerts,
+        &["b", "c", "d", "e", "a"],
+        t0 + Minutes::minutes(1),
+    );
     assert_eq!(events.len(), 1);
     assert_eq!(alerts.deliver_due().await.delivered, 1);
     assert_eq!(rx.received().len(), 2);

@@ -3,15 +3,14 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{config, ranking, webhook};
+use common::{observe, open_alerts, outbox_len, ranking, webhook};
 use repmon_alerts::Alerts;
-use repmon_store::{Store, Table};
+use repmon_store::Store;
 use std::sync::Arc;
 
 fn setup(webhooks: &str) -> (tempfile::TempDir, Arc<Store>, Alerts) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    let alerts = Alerts::new(store.clone(), &config(webhooks));
+    let (store, alerts) = open_alerts(dir.path(), webhooks);
     (dir, store, alerts)
 }
 
@@ -19,30 +18,16 @@ fn setup(webhooks: &str) -> (tempfile::TempDir, Arc<Store>, Alerts) {
 /// hold every second alert back.
 const SHORT_COOLDOWN: &str = "cooldown = \"1m\"";
 
-fn outbox_len(store: &Store) -> usize {
-    store
-        .range::<serde_json::Value>(Table::Outbox, None, None)
-        .unwrap()
-        .len()
-}
-
 #[test]
 fn fires_once_per_drop_and_again_after_recovering() {
     let (_dir, store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 3, SHORT_COOLDOWN));
     let t0 = Utc::now();
     let at = |m: i64| t0 + Duration::minutes(m);
 
-    assert!(
-        alerts
-            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(0)), true)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(observe(&alerts, &["a", "b", "c", "d", "e"], at(0)).is_empty());
 
     // a loses three places: one event, against its best rank.
-    let events = alerts
-        .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(5)), true)
-        .unwrap();
+    let events = observe(&alerts, &["b", "c", "d", "a", "e"], at(5));
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e.kind, "rank.dropped");
@@ -76,38 +61,16 @@ fn fires_once_per_drop_and_again_after_recovering() {
     assert_eq!(outbox_len(&store), 1);
 
     // The same table again, and neighbours swapping one place: nothing new.
-    assert!(
-        alerts
-            .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(10)), true)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        alerts
-            .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(15)), true)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        alerts
-            .observe(&ranking(&["c", "b", "d", "a", "e"], &[], at(20)), true)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(observe(&alerts, &["b", "c", "d", "a", "e"], at(10)).is_empty());
+    assert!(observe(&alerts, &["b", "c", "d", "e", "a"], at(15)).is_empty());
+    assert!(observe(&alerts, &["c", "b", "d", "a", "e"], at(20)).is_empty());
 
     // a climbs back to the top and settles there, then falls again: a
     // second event.
     for m in 0..30 {
-        assert!(
-            alerts
-                .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(25 + m)), true)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(observe(&alerts, &["a", "b", "c", "d", "e"], at(25 + m)).is_empty());
     }
-    let again = alerts
-        .observe(&ranking(&["b", "c", "d", "e", "a"], &[], at(60)), true)
-        .unwrap();
+    let again = observe(&alerts, &["b", "c", "d", "e", "a"], at(60));
     assert_eq!(again.len(), 1);
     assert_eq!(
         (
@@ -134,12 +97,7 @@ fn a_slow_slide_fires_once_per_min_places_lost() {
     let fired: Vec<usize> = steps
         .iter()
         .enumerate()
-        .map(|(i, order)| {
-            alerts
-                .observe(&ranking(order, &[], t0 + Duration::minutes(i as i64)), true)
-                .unwrap()
-                .len()
-        })
+        .map(|(i, order)| observe(&alerts, order, t0 + Duration::minutes(i as i64)).len())
         .collect();
     assert_eq!(fired, [0, 0, 1, 0, 1]);
 }
@@ -151,20 +109,11 @@ fn previous_rank_is_the_rank_at_the_previous_re_rank_and_usual_rank_the_baseline
     let at = |m: i64| t0 + Duration::minutes(m);
     // a is first for a long while, so first is its usual place.
     for m in 0..20 {
-        alerts
-            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(m)), true)
-            .unwrap();
+        observe(&alerts, &["a", "b", "c", "d", "e"], at(m));
     }
     // It slips to second (not yet a drop of two places), then to fourth.
-    assert!(
-        alerts
-            .observe(&ranking(&["b", "a", "c", "d", "e"], &[], at(20)), true)
-            .unwrap()
-            .is_empty()
-    );
-    let events = alerts
-        .observe(&ranking(&["b", "c", "d", "a", "e"], &[], at(21)), true)
-        .unwrap();
+    assert!(observe(&alerts, &["b", "a", "c", "d", "e"], at(20)).is_empty());
+    let events = observe(&alerts, &["b", "c", "d", "a", "e"], at(21));
     assert_eq!(events.len(), 1, "{events:?}");
     let d = &events[0].data;
     // The table a reader saw last had it second; its usual place is first.
@@ -197,22 +146,20 @@ fn cold_start_raises_nothing_and_moves_the_baseline() {
     );
     // Armed, the table as it stood at the end of the cold start is the baseline.
     assert!(
-        alerts
-            .observe(
-                &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Duration::minutes(2)),
-                true
-            )
-            .unwrap()
-            .is_empty()
+        observe(
+            &alerts,
+            &["b", "c", "d", "e", "a"],
+            t0 + Duration::minutes(2)
+        )
+        .is_empty()
     );
     assert_eq!(outbox_len(&store), 0);
     // b fell from 1 to 4 after arming: that fires.
-    let events = alerts
-        .observe(
-            &ranking(&["c", "d", "e", "b", "a"], &[], t0 + Duration::minutes(3)),
-            true,
-        )
-        .unwrap();
+    let events = observe(
+        &alerts,
+        &["c", "d", "e", "b", "a"],
+        t0 + Duration::minutes(3),
+    );
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data["company"]["id"], "b");
 }
@@ -221,9 +168,7 @@ fn cold_start_raises_nothing_and_moves_the_baseline() {
 fn a_company_without_mentions_in_the_window_raises_nothing() {
     let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
     let t0 = Utc::now();
-    alerts
-        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-        .unwrap();
+    observe(&alerts, &["a", "b", "c", "d", "e"], t0);
     let events = alerts
         .observe(
             &ranking(
@@ -246,26 +191,22 @@ fn each_webhook_has_its_own_threshold_and_baseline() {
     .concat();
     let (_dir, store, alerts) = setup(&hooks);
     let t0 = Utc::now();
-    alerts
-        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-        .unwrap();
-    let events = alerts
-        .observe(
-            &ranking(&["b", "c", "a", "d", "e"], &[], t0 + Duration::minutes(1)),
-            true,
-        )
-        .unwrap();
+    observe(&alerts, &["a", "b", "c", "d", "e"], t0);
+    let events = observe(
+        &alerts,
+        &["b", "c", "a", "d", "e"],
+        t0 + Duration::minutes(1),
+    );
     assert_eq!(
         events.len(),
         1,
         "only the webhook with min_places = 2 fires"
     );
-    let events = alerts
-        .observe(
-            &ranking(&["b", "c", "d", "e", "a"], &[], t0 + Duration::minutes(2)),
-            true,
-        )
-        .unwrap();
+    let events = observe(
+        &alerts,
+        &["b", "c", "d", "e", "a"],
+        t0 + Duration::minutes(2),
+    );
     // min_places 2: a lost 2 more since its alert; min_places 4: a lost 4 since the start.
     assert_eq!(events.len(), 2);
     assert_eq!(outbox_len(&store), 3);
@@ -274,37 +215,31 @@ fn each_webhook_has_its_own_threshold_and_baseline() {
 #[test]
 fn baselines_and_the_outbox_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&webhook("http://127.0.0.1:9/hook", 3, ""));
+    let hooks = webhook("http://127.0.0.1:9/hook", 3, "");
     let t0 = Utc::now();
     {
-        let store = Arc::new(Store::open(dir.path()).unwrap());
-        let alerts = Alerts::new(store.clone(), &cfg);
-        alerts
-            .observe(&ranking(&["a", "b", "c", "d", "e"], &[], t0), true)
-            .unwrap();
+        let (_store, alerts) = open_alerts(dir.path(), &hooks);
+        observe(&alerts, &["a", "b", "c", "d", "e"], t0);
         assert_eq!(
-            alerts
-                .observe(
-                    &ranking(&["b", "c", "d", "a", "e"], &[], t0 + Duration::minutes(1)),
-                    true
-                )
-                .unwrap()
-                .len(),
+            observe(
+                &alerts,
+                &["b", "c", "d", "a", "e"],
+                t0 + Duration::minutes(1)
+            )
+            .len(),
             1
         );
     }
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    let alerts = Alerts::new(store.clone(), &cfg);
+    let (store, alerts) = open_alerts(dir.path(), &hooks);
     assert_eq!(outbox_len(&store), 1);
     // The drop was already told; the restarted daemon does not tell it again.
     assert!(
-        alerts
-            .observe(
-                &ranking(&["b", "c", "d", "a", "e"], &[], t0 + Duration::minutes(2)),
-                true
-            )
-            .unwrap()
-            .is_empty()
+        observe(
+            &alerts,
+            &["b", "c", "d", "a", "e"],
+            t0 + Duration::minutes(2)
+        )
+        .is_empty()
     );
 }
 
@@ -313,15 +248,8 @@ fn within_the_cool_down_a_second_drop_waits() {
     let (_dir, _store, alerts) = setup(&webhook("http://127.0.0.1:9/hook", 2, ""));
     let t0 = Utc::now();
     let at = |h: i64| t0 + Duration::hours(h);
-    alerts
-        .observe(&ranking(&["a", "b", "c", "d", "e"], &[], at(0)), true)
-        .unwrap();
-    let fired = |order: &[&str], h: i64| {
-        alerts
-            .observe(&ranking(order, &[], at(h)), true)
-            .unwrap()
-            .len()
-    };
+    observe(&alerts, &["a", "b", "c", "d", "e"], at(0));
+    let fired = |order: &[&str], h: i64| observe(&alerts, order, at(h)).len();
     assert_eq!(fired(&["b", "c", "a", "d", "e"], 1), 1);
     // Two more places an hour later: within the 12 h cool-down, quiet.
     assert_eq!(fired(&["b", "c", "d", "e", "a"], 2), 0);

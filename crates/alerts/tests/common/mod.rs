@@ -210,3 +210,31 @@ async fn receive(
     }
     resp
 }
+
+/// A store in `dir` and alerts over it for the given `[[webhooks]]` tables.
+pub fn open_alerts(
+    dir: &Path,
+    webhooks: &str,
+) -> (Arc<repmon_store::Store>, repmon_alerts::Alerts) {
+    let store = Arc::new(repmon_store::Store::open(dir).unwrap());
+    let alerts = repmon_alerts::Alerts::new(store.clone(), &config(webhooks));
+    (store, alerts)
+}
+
+/// How many deliveries wait in the outbox.
+pub fn outbox_len(store: &repmon_store::Store) -> usize {
+    store
+        .range::<serde_json::Value>(repmon_store::Table::Outbox, None, None)
+        .unwrap()
+        .len()
+}
+
+/// An armed re-rank to `order` (every company with mentions) at `at`: the
+/// events it raised.
+pub fn observe(
+    alerts: &repmon_alerts::Alerts,
+    order: &[&str],
+    at: DateTime<Utc>,
+) -> Vec<repmon_alerts::Event> {
+    alerts.observe(&ranking(order, &[], at), true).unwrap()
+}
