@@ -663,13 +663,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failing_sources_back_off_move_retire_and_wait_while_others_are_ingested() {
-        let hits = Arc::new(Hits::default());
-        let app = Router::new()
-            .route("/{path}", axum::routing::get(fixture))
-            .with_state(hits.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (base, hits) = fixture_web().await;
 
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path()).unwrap());
