@@ -1767,6 +1767,13 @@ mod tests {
         neg("nog steeds niet geleverd");
         // Praise before "niet" still is: "het werkt niet".
         neg("de lader laadt niet");
+        // Review idioms: praise in form, a complaint in meaning, and back.
+        neg("had beter gekund");
+        neg("ik had meer verwacht");
+        neg("de bediening liet te wensen over");
+        neg("niet de moeite waard");
+        neg("het eten was niet te vreten");
+        assert!(score("nl", "zeker voor herhaling vatbaar") > 0.05);
     }
 
     #[test]
