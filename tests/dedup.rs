@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use support::repmon;
+use support::{repmon_ok, serve_web, write_one_shot_config};
 
 /// The blog post, long enough to be recognised by its text.
 const POST: &str = "Sinds gisteravond ligt het internet van Golf Internet er in heel \
@@ -126,36 +126,32 @@ async fn account(State(w): State<Arc<Web>>) -> impl IntoResponse {
 }
 
 async fn serve() -> Arc<Web> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let web = Arc::new(Web {
-        base: format!("http://{}", listener.local_addr().unwrap()),
-        edited: AtomicBool::new(false),
-    });
-    let app = Router::new()
-        .route("/blog/feed.xml", get(blog))
-        .route("/aggregator/feed.xml", get(aggregator))
-        .route("/api/v1/timelines/tag/golf", get(tag))
-        .route(
-            "/api/v1/accounts/lookup",
-            get(|| async { axum::Json(json!({"id": "7", "acct": "nieuws"})) }),
-        )
-        .route("/api/v1/accounts/7/statuses", get(account))
-        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
-        .with_state(web.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    web
+    let mut served = None;
+    serve_web(|base| {
+        let web = Arc::new(Web {
+            base: base.to_string(),
+            edited: AtomicBool::new(false),
+        });
+        served = Some(web.clone());
+        Router::new()
+            .route("/blog/feed.xml", get(blog))
+            .route("/aggregator/feed.xml", get(aggregator))
+            .route("/api/v1/timelines/tag/golf", get(tag))
+            .route(
+                "/api/v1/accounts/lookup",
+                get(|| async { axum::Json(json!({"id": "7", "acct": "nieuws"})) }),
+            )
+            .route("/api/v1/accounts/7/statuses", get(account))
+            .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+            .with_state(web)
+    })
+    .await;
+    served.expect("the web is served")
 }
 
 fn write_config(path: &Path, data: &Path, web: &str) {
-    let text = format!(
+    let rest = format!(
         r#"
-data_dir = "{data}"
-
-[poll]
-interval = "1h"
-timeout = "5s"
-host_delay = "10ms"
-
 [[companies]]
 id = "golf"
 name = "Golf Internet"
@@ -177,21 +173,14 @@ kind = "mastodon"
 url = "{web}"
 tags = ["golf"]
 accounts = ["nieuws"]
-"#,
-        data = data.display()
+"#
     );
-    std::fs::write(path, text).unwrap();
+    write_one_shot_config(path, data, &rest);
 }
 
 /// `repmon search` as JSON: (total, [(source, title, author)] sorted).
 fn search(config: &Path, q: &str) -> (u64, Vec<(String, String, String)>) {
-    let out = repmon(config, &["search", q, "--format", "json", "--limit", "50"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = repmon_ok(config, &["search", q, "--format", "json", "--limit", "50"]);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     let mut hits: Vec<(String, String, String)> = v["mentions"]
         .as_array()
@@ -210,14 +199,7 @@ fn search(config: &Path, q: &str) -> (u64, Vec<(String, String, String)>) {
 }
 
 fn poll(config: &Path) -> String {
-    let out = repmon(config, &["poll"]);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    repmon_ok(config, &["poll"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

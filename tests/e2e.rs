@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use support::fixtures::{self, Fixtures};
-use support::{Daemon, eventually, receivers, repmon};
+use support::{Daemon, eventually, receivers, repmon, repmon_ok};
 
 struct Api {
     base: String,
@@ -354,48 +354,27 @@ async fn repmon_end_to_end() {
     assert!(status.success(), "{}", daemon.log_text());
 
     // --- the commands on the same data ----------------------------------------
-    let out = repmon(&config, &["rank", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let table: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table: Value =
+        serde_json::from_str(&repmon_ok(&config, &["rank", "--format", "json"])).unwrap();
     assert_eq!(table["entries"].as_array().unwrap().len(), 5);
 
-    let out = repmon(
+    let found: Value = serde_json::from_str(&repmon_ok(
         &config,
         &["search", "storing", "--company", "golf", "--format", "json"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ))
+    .unwrap();
     assert!(found["total"].as_u64().unwrap() >= 30, "{found}");
 
     let out = repmon(&config, &["search", "\"unclosed"]);
     assert_eq!(out.status.code(), Some(2), "a malformed query is bad usage");
 
-    let out = repmon(&config, &["digest", "preview"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let preview = String::from_utf8_lossy(&out.stdout);
+    let preview = repmon_ok(&config, &["digest", "preview"]);
     assert!(
         preview.contains("Golf Internet") && preview.contains("Zon Energie"),
         "{preview}"
     );
 
-    let out = repmon(&config, &["digest", "send"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repmon_ok(&config, &["digest", "send"]);
     let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(mails.len(), 1, "one digest arrived");
     let mail = &mails[0];

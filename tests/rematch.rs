@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::routing::get;
 use serde_json::Value;
 use std::path::Path;
-use support::repmon;
+use support::{repmon, repmon_ok, serve_web, write_one_shot_config};
 
 /// (guid, title, body) of the feed's items.
 const ITEMS: &[(&str, &str, &str)] = &[
@@ -49,53 +49,38 @@ fn rss(base: &str) -> String {
 }
 
 async fn serve_feed() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let body = rss(&base);
-    let app = Router::new()
-        .route(
-            "/feed.xml",
-            get(move || {
-                let body = body.clone();
-                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], body) }
-            }),
-        )
-        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+    serve_web(|base| {
+        let body = rss(base);
+        Router::new()
+            .route(
+                "/feed.xml",
+                get(move || {
+                    let body = body.clone();
+                    async move { ([(header::CONTENT_TYPE, "application/rss+xml")], body) }
+                }),
+            )
+            .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+    })
+    .await
 }
 
 fn write_config(path: &Path, data: &Path, web: &str, companies: &str) {
-    let text = format!(
+    let rest = format!(
         r#"
-data_dir = "{data}"
-
-[poll]
-interval = "1h"
-timeout = "5s"
-host_delay = "10ms"
-
 {companies}
 
 [[sources]]
 id = "reizen"
 kind = "feed"
 url = "{web}/feed.xml"
-"#,
-        data = data.display()
+"#
     );
-    std::fs::write(path, text).unwrap();
+    write_one_shot_config(path, data, &rest);
 }
 
 /// Document title → (company id, sentiment) pairs, from `repmon search --format json`.
 fn stored(config: &Path) -> Vec<(String, Vec<(String, String)>)> {
-    let out = repmon(config, &["search", "", "--format", "json", "--limit", "50"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = repmon_ok(config, &["search", "", "--format", "json", "--limit", "50"]);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     let mut docs: Vec<(String, Vec<(String, String)>)> = v["mentions"]
         .as_array()
@@ -151,12 +136,7 @@ name = "Zwaluw Express"
 terms = ["Zwaluw Express"]
 "#;
     write_config(&config, &data, &web, before);
-    let out = repmon(&config, &["poll"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repmon_ok(&config, &["poll"]);
     assert_eq!(
         stored(&config),
         pairs(&[

@@ -15,7 +15,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
-use support::repmon;
+use support::{repmon, repmon_ok, serve_web, write_one_shot_config};
 
 struct Instance {
     base: String,
@@ -87,35 +87,29 @@ async fn one_status(State(i): State<Arc<Instance>>) -> impl IntoResponse {
 }
 
 async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new()
-        .route("/api/v1/timelines/tag/zonenergie", get(tag))
-        .route(
-            "/api/v1/timelines/tag/kapot",
-            get(|| async { (StatusCode::BAD_GATEWAY, "upstream down") }),
-        )
-        .route(
-            "/api/v1/accounts/lookup",
-            get(|| async { axum::Json(json!({"id": "7", "acct": "zonenergie"})) }),
-        )
-        .route("/api/v1/accounts/7/statuses", get(own_account))
-        .route("/api/v1/statuses/95", get(one_status))
-        .with_state(Arc::new(Instance { base: base.clone() }));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+    serve_web(|base| {
+        Router::new()
+            .route("/api/v1/timelines/tag/zonenergie", get(tag))
+            .route(
+                "/api/v1/timelines/tag/kapot",
+                get(|| async { (StatusCode::BAD_GATEWAY, "upstream down") }),
+            )
+            .route(
+                "/api/v1/accounts/lookup",
+                get(|| async { axum::Json(json!({"id": "7", "acct": "zonenergie"})) }),
+            )
+            .route("/api/v1/accounts/7/statuses", get(own_account))
+            .route("/api/v1/statuses/95", get(one_status))
+            .with_state(Arc::new(Instance {
+                base: base.to_string(),
+            }))
+    })
+    .await
 }
 
 fn write_config(path: &Path, data: &Path, web: &str) {
-    let text = format!(
+    let rest = format!(
         r#"
-data_dir = "{data}"
-
-[poll]
-interval = "1h"
-timeout = "5s"
-host_delay = "10ms"
-
 [[companies]]
 id = "zon"
 name = "Zon Energie"
@@ -128,10 +122,9 @@ kind = "mastodon"
 url = "{web}"
 tags = ["zonenergie", "kapot"]
 accounts = ["zonenergie"]
-"#,
-        data = data.display()
+"#
     );
-    std::fs::write(path, text).unwrap();
+    write_one_shot_config(path, data, &rest);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,13 +148,7 @@ async fn company_answers_on_mastodon_count_as_webcare_despite_a_broken_timeline(
         "a partial failure is not a failed poll:\n{stdout}\n{stderr}"
     );
 
-    let out = repmon(&config, &["company", "zon", "--format", "json"]);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = repmon_ok(&config, &["company", "zon", "--format", "json"]);
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let metrics = &report["metrics"];
     assert_eq!(

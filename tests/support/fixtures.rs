@@ -356,10 +356,9 @@ fn conditional(
 
 /// Serves the fixture web on 127.0.0.1; returns its base URL.
 pub async fn serve(f: Arc<Fixtures>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state: Shared = (f, base.clone());
-    let app = Router::new()
+    super::serve_web(|base| {
+    let state: Shared = (f, base.to_string());
+    Router::new()
         .route(
             "/blog/feed.xml",
             get(|State((f, b)): State<Shared>, h: HeaderMap| async move {
@@ -417,7 +416,7 @@ pub async fn serve(f: Arc<Fixtures>) -> String {
                 },
             ),
         )
-        .with_state(state);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+        .with_state(state)
+    })
+    .await
 }

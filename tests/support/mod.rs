@@ -209,6 +209,50 @@ pub fn repmon(config: &Path, args: &[&str]) -> Output {
         .expect("run repmon")
 }
 
+/// Runs a one-shot command that must succeed; its standard output. A
+/// failure shows both outputs.
+pub fn repmon_ok(config: &Path, args: &[&str]) -> String {
+    let out = repmon(config, args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "repmon {}: {}\n{stdout}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Writes the config of a test that runs one-shot commands (`poll`,
+/// `search`, `rematch`...): its data in `data`, then `rest` (companies and
+/// sources). Each command polls once, so the interval never comes round.
+pub fn write_one_shot_config(path: &Path, data: &Path, rest: &str) {
+    let text = format!(
+        r#"
+data_dir = "{data}"
+
+[poll]
+interval = "1h"
+timeout = "5s"
+host_delay = "10ms"
+{rest}"#,
+        data = data.display()
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+/// Serves on 127.0.0.1 the router `app` builds for the base URL it will
+/// have (`http://127.0.0.1:PORT`, which pages and statuses link to); returns
+/// that base URL.
+pub async fn serve_web(app: impl FnOnce(&str) -> axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = app(&base);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
 /// Polls `check` until it yields a value or `timeout` passes.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, check: F) -> T
 where

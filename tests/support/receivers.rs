@@ -63,33 +63,34 @@ fn verify(headers: &HeaderMap, body: &[u8]) -> bool {
 /// A webhook endpoint that fails the first attempt of every message with a
 /// 500, so that retries are exercised, and accepts the next.
 pub async fn webhook_receiver() -> (String, Arc<Receiver>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let receiver = Arc::new(Receiver::default());
-    let app = Router::new()
-        .route(
-            "/hook",
-            post(
-                |State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes| async move {
-                    let id = headers
-                        .get("webhook-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_string();
-                    let mut all = r.deliveries.lock().unwrap();
-                    let first_try = !all.iter().any(|d| d.id == id);
-                    let status = if first_try { 500 } else { 200 };
-                    all.push(Delivery {
-                        id,
-                        signature_ok: verify(&headers, &body),
-                        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-                        status,
-                    });
-                    StatusCode::from_u16(status).unwrap()
-                },
-            ),
-        )
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, receiver)
+    let state = receiver.clone();
+    let base = super::serve_web(|_| {
+        Router::new()
+            .route(
+                "/hook",
+                post(
+                    |State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes| async move {
+                        let id = headers
+                            .get("webhook-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        let mut all = r.deliveries.lock().unwrap();
+                        let first_try = !all.iter().any(|d| d.id == id);
+                        let status = if first_try { 500 } else { 200 };
+                        all.push(Delivery {
+                            id,
+                            signature_ok: verify(&headers, &body),
+                            body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                            status,
+                        });
+                        StatusCode::from_u16(status).unwrap()
+                    },
+                ),
+            )
+            .with_state(state)
+    })
+    .await;
+    (format!("{base}/hook"), receiver)
 }
