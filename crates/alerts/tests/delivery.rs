@@ -24,6 +24,20 @@ fn queue_drop(alerts: &Alerts) {
     assert!(!events.is_empty());
 }
 
+/// A receiver answering from `script`, and alerts (with fast retries) that
+/// have one webhook to it: `min_places`, then the `extra` keys. The
+/// directory holds the store; keep it for as long as the store is used.
+async fn hooked(
+    script: Vec<Reply>,
+    min_places: usize,
+    extra: &str,
+) -> (Receiver, tempfile::TempDir, Arc<Store>, Alerts) {
+    let rx = Receiver::start(script).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alerts) = open(&dir, &webhook(&rx.url, min_places, extra));
+    (rx, dir, store, alerts)
+}
+
 fn open(dir: &tempfile::TempDir, webhooks: &str) -> (Arc<Store>, Alerts) {
     let (store, alerts) = open_alerts(dir.path(), webhooks);
     (store, alerts.with_retry_schedule(FAST.to_vec()))
@@ -31,9 +45,7 @@ fn open(dir: &tempfile::TempDir, webhooks: &str) -> (Arc<Store>, Alerts) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_delivery_is_retried_with_the_same_webhook_id() {
-    let rx = Receiver::start(vec![Reply::status(500)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alerts) = open(&dir, &webhook(&rx.url, 3, ""));
+    let (rx, _dir, store, alerts) = hooked(vec![Reply::status(500)], 3, "").await;
     queue_drop(&alerts);
 
     let first = alerts.deliver_due().await;
@@ -111,14 +123,16 @@ async fn a_failed_delivery_is_retried_with_the_same_webhook_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_delivers_at_once_and_honours_retry_after() {
-    let rx = Receiver::start(vec![Reply {
-        status: 503,
-        retry_after: Some("1"),
-        delay: Duration::ZERO,
-    }])
+    let (rx, _dir, store, alerts) = hooked(
+        vec![Reply {
+            status: 503,
+            retry_after: Some("1"),
+            delay: Duration::ZERO,
+        }],
+        3,
+        "",
+    )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alerts) = open(&dir, &webhook(&rx.url, 3, ""));
     let alerts = Arc::new(alerts);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let runner = tokio::spawn(alerts.clone().run(shutdown));
@@ -156,9 +170,7 @@ async fn run_delivers_at_once_and_honours_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gives_up_after_the_schedule() {
-    let rx = Receiver::start(vec![Reply::status(500); 10]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alerts) = open(&dir, &webhook(&rx.url, 3, ""));
+    let (rx, _dir, store, alerts) = hooked(vec![Reply::status(500); 10], 3, "").await;
     queue_drop(&alerts);
     let mut last = DeliveryReport::default();
     for _ in 0..3 {
@@ -180,9 +192,7 @@ async fn gives_up_after_the_schedule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone_disables_the_webhook() {
-    let rx = Receiver::start(vec![Reply::status(410); 10]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alerts) = open(&dir, &webhook(&rx.url, 2, ""));
+    let (rx, _dir, store, alerts) = hooked(vec![Reply::status(410); 10], 2, "").await;
     let t0 = Utc::now();
     observe(&alerts, &["a", "b", "c", "d", "e"], t0);
     // a and b both drop: two deliveries queued.
@@ -212,9 +222,7 @@ async fn gone_disables_the_webhook() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slack_format_posts_a_signed_sentence() {
-    let rx = Receiver::start(vec![]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (_store, alerts) = open(&dir, &webhook(&rx.url, 3, "format = \"slack\""));
+    let (rx, _dir, _store, alerts) = hooked(vec![], 3, "format = \"slack\"").await;
     queue_drop(&alerts);
     assert_eq!(alerts.deliver_due().await.delivered, 1);
     let got = rx.received();
@@ -343,9 +351,7 @@ async fn gone_stays_disabled_after_a_restart_until_the_webhook_is_edited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_delivery_log_shows_each_delivery_and_its_outcome() {
-    let rx = Receiver::start(vec![Reply::status(503)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alerts) = open(&dir, &webhook(&rx.url, 3, ""));
+    let (rx, _dir, store, alerts) = hooked(vec![Reply::status(503)], 3, "").await;
     queue_drop(&alerts);
     let log = repmon_alerts::deliveries(&store, 10).unwrap();
     assert_eq!(log.len(), 1);
@@ -385,16 +391,12 @@ async fn the_delivery_log_shows_each_delivery_and_its_outcome() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_failing_too_long_is_told_once_per_outage() {
-    let rx = Receiver::start(vec![]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (_store, alerts) = open(
-        &dir,
-        &webhook(
-            &rx.url,
-            3,
-            "events = [\"source.failing\"]\nfailing_after = \"2h\"\nformat = \"slack\"",
-        ),
-    );
+    let (rx, _dir, _store, alerts) = hooked(
+        vec![],
+        3,
+        "events = [\"source.failing\"]\nfailing_after = \"2h\"\nformat = \"slack\"",
+    )
+    .await;
     let t0 = Utc::now();
     let health = |failures: u32| repmon_alerts::SourceHealth {
         id: "tweakers".into(),
@@ -483,16 +485,12 @@ async fn a_source_failing_too_long_is_told_once_per_outage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retired_source_is_reported_once_at_once_and_never_again() {
-    let rx = Receiver::start(vec![]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (_store, alerts) = open(
-        &dir,
-        &webhook(
-            &rx.url,
-            3,
-            "events = [\"source.failing\"]\nfailing_after = \"6h\"",
-        ),
-    );
+    let (rx, _dir, _store, alerts) = hooked(
+        vec![],
+        3,
+        "events = [\"source.failing\"]\nfailing_after = \"6h\"",
+    )
+    .await;
     let t0 = Utc::now();
     let gone = |failures: u32| repmon_alerts::SourceHealth {
         id: "oldblog".into(),
