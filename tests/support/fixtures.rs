@@ -354,69 +354,67 @@ fn conditional(
         .into_response()
 }
 
+/// A GET route that answers conditionally (see [`conditional`]) with what
+/// `page` writes for the current phase, given the web's base URL.
+fn conditional_page(
+    content_type: &'static str,
+    page: fn(&Fixtures, &str) -> String,
+) -> axum::routing::MethodRouter<Shared> {
+    get(
+        move |State((f, b)): State<Shared>, h: HeaderMap| async move {
+            conditional(&f, &h, content_type, page(&f, &b))
+        },
+    )
+}
+
+/// A site's home page that names its feeds, for `sources import URL`.
+const SITE_PAGE: &str = "<!DOCTYPE html><html><head><title>Forum</title>\
+    <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Forum &amp; Reacties\" href=\"/forum/atom.xml?via=site\">\
+    <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/blog/feed.xml\">\
+    </head><body>Welkom</body></html>";
+
 /// Serves the fixture web on 127.0.0.1; returns its base URL.
 pub async fn serve(f: Arc<Fixtures>) -> String {
     super::serve_web(|base| {
-    let state: Shared = (f, base.to_string());
-    Router::new()
-        .route(
-            "/blog/feed.xml",
-            get(|State((f, b)): State<Shared>, h: HeaderMap| async move {
-                conditional(&f, &h, "application/rss+xml; charset=utf-8", rss(&f, &b))
-            }),
-        )
-        .route(
-            "/forum/atom.xml",
-            get(|State((f, b)): State<Shared>, h: HeaderMap| async move {
-                conditional(&f, &h, "application/atom+xml", atom(&f, &b))
-            }),
-        )
-        .route(
-            "/news/feed.json",
-            get(|State((f, b)): State<Shared>, h: HeaderMap| async move {
-                conditional(&f, &h, "application/feed+json", json_feed(&f, &b))
-            }),
-        )
-        .route(
-            "/board/t1",
-            get(|State((f, _)): State<Shared>, h: HeaderMap| async move {
-                conditional(&f, &h, "text/html; charset=utf-8", forum_page(&f))
-            }),
-        )
-        .route(
-            "/reviews/zon",
-            get(|State((f, _)): State<Shared>, h: HeaderMap| async move {
-                conditional(&f, &h, "text/html; charset=utf-8", reviews_page(&f))
-            }),
-        )
-        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
-        // A site's home page that names its feeds, for `sources import URL`.
-        .route(
-            "/site",
-            get(|| async {
-                axum::response::Html(
-                    "<!DOCTYPE html><html><head><title>Forum</title>\
-                     <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Forum &amp; Reacties\" href=\"/forum/atom.xml?via=site\">\
-                     <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/blog/feed.xml\">\
-                     </head><body>Welkom</body></html>",
-                )
-            }),
-        )
-        .route(
-            "/api/v1/timelines/tag/{tag}",
-            get(
-                |State((f, b)): State<Shared>, Path(tag): Path<String>| async move {
-                    f.requests.fetch_add(1, Ordering::SeqCst);
-                    let body = if tag == "snelspoor" {
-                        statuses(&f, &b)
-                    } else {
-                        "[]".into()
-                    };
-                    ([(header::CONTENT_TYPE, "application/json")], body)
-                },
-            ),
-        )
-        .with_state(state)
+        let state: Shared = (f, base.to_string());
+        Router::new()
+            .route(
+                "/blog/feed.xml",
+                conditional_page("application/rss+xml; charset=utf-8", rss),
+            )
+            .route(
+                "/forum/atom.xml",
+                conditional_page("application/atom+xml", atom),
+            )
+            .route(
+                "/news/feed.json",
+                conditional_page("application/feed+json", json_feed),
+            )
+            .route(
+                "/board/t1",
+                conditional_page("text/html; charset=utf-8", |f, _| forum_page(f)),
+            )
+            .route(
+                "/reviews/zon",
+                conditional_page("text/html; charset=utf-8", |f, _| reviews_page(f)),
+            )
+            .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+            .route("/site", get(|| async { axum::response::Html(SITE_PAGE) }))
+            .route(
+                "/api/v1/timelines/tag/{tag}",
+                get(
+                    |State((f, b)): State<Shared>, Path(tag): Path<String>| async move {
+                        f.requests.fetch_add(1, Ordering::SeqCst);
+                        let body = if tag == "snelspoor" {
+                            statuses(&f, &b)
+                        } else {
+                            "[]".into()
+                        };
+                        ([(header::CONTENT_TYPE, "application/json")], body)
+                    },
+                ),
+            )
+            .with_state(state)
     })
     .await
 }
