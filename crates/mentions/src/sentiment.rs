@@ -1774,6 +1774,8 @@ mod tests {
         neg("niet de moeite waard");
         neg("het eten was niet te vreten");
         assert!(score("nl", "zeker voor herhaling vatbaar") > 0.05);
+        assert!(score("nl", "het boek is niet weg te leggen") > 0.05);
+        neg("ik ben halverwege gestopt");
     }
 
     #[test]
@@ -1797,6 +1799,10 @@ mod tests {
         assert!(score("en", "see you tonight &lt;3") >= 0.05);
         assert!(score("en", "fish &amp; chips at the pier") == 0.0);
         assert!(score("en", "looking forward to the weekend") >= 0.05);
+        // Directions and pauses in news say nothing; a service that is down does.
+        assert_eq!(score("en", "He sat down. Wait a minute."), 0.0);
+        assert!(score("en", "the site is down again") <= -0.05);
+        assert!(score("en", "can't wait for the weekend") >= 0.05);
         assert!(score("en", "not looking forward to monday") <= -0.05);
     }
 
