@@ -118,45 +118,47 @@ pub(crate) async fn poll(
     let mut failures: Vec<(String, SourceError)> = Vec::new();
     let mut worked = 0usize;
 
-    for tag in &source.tags {
-        let tag = tag.trim().trim_start_matches('#');
-        if tag.is_empty() {
-            continue;
-        }
-        let timeline = format!("tag:{tag}");
-        let url = api_url(&base, &["timelines", "tag", tag]);
-        match read_timeline(
-            fetcher, source, state, &timeline, &url, now, &mut out, &mut read,
-        )
-        .await
-        {
-            Ok(()) => worked += 1,
-            Err(e) => {
-                keep_timeline_state(state, &timeline, &url, &mut out.state);
-                failures.push((format!("timeline #{tag}"), e));
-            }
-        }
+    // Tags first, then accounts, each timeline in the order the config lists it.
+    enum Of {
+        Tag,
+        Account,
     }
-    for acct in &source.accounts {
-        let acct = acct.trim().trim_start_matches('@');
-        if acct.is_empty() {
+    let tags = source
+        .tags
+        .iter()
+        .map(|t| (Of::Tag, t.trim().trim_start_matches('#')));
+    let accounts = source
+        .accounts
+        .iter()
+        .map(|a| (Of::Account, a.trim().trim_start_matches('@')));
+    for (of, name) in tags.chain(accounts) {
+        if name.is_empty() {
             continue;
         }
-        let timeline = format!("account:{acct}");
-        let account_id = match state.account_ids.get(acct) {
-            Some(id) => id.clone(),
-            None => match lookup_account(fetcher, &base, acct, &mut out).await {
-                Ok(id) => id,
-                Err(e) => {
-                    failures.push((format!("timeline @{acct}"), e));
-                    continue;
-                }
-            },
+        let (part, timeline, url) = match of {
+            Of::Tag => {
+                let url = api_url(&base, &["timelines", "tag", name]);
+                (format!("timeline #{name}"), format!("tag:{name}"), url)
+            }
+            Of::Account => {
+                let part = format!("timeline @{name}");
+                let account_id = match state.account_ids.get(name) {
+                    Some(id) => id.clone(),
+                    None => match lookup_account(fetcher, &base, name, &mut out).await {
+                        Ok(id) => id,
+                        Err(e) => {
+                            failures.push((part, e));
+                            continue;
+                        }
+                    },
+                };
+                out.state
+                    .account_ids
+                    .insert(name.to_string(), account_id.clone());
+                let url = api_url(&base, &["accounts", &account_id, "statuses"]);
+                (part, format!("account:{name}"), url)
+            }
         };
-        out.state
-            .account_ids
-            .insert(acct.to_string(), account_id.clone());
-        let url = api_url(&base, &["accounts", &account_id, "statuses"]);
         match read_timeline(
             fetcher, source, state, &timeline, &url, now, &mut out, &mut read,
         )
@@ -165,7 +167,7 @@ pub(crate) async fn poll(
             Ok(()) => worked += 1,
             Err(e) => {
                 keep_timeline_state(state, &timeline, &url, &mut out.state);
-                failures.push((format!("timeline @{acct}"), e));
+                failures.push((part, e));
             }
         }
     }
