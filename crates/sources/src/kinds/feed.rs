@@ -1,6 +1,6 @@
 //! `feed` sources: RSS 0.9x/1.0/2.0, Atom and JSON Feed, through feed-rs.
 
-use super::{looks_like_html, mime_of, one_page_outcome, resolve, source_url};
+use super::{looks_like_html, mime_of, poll_one_page, resolve};
 use crate::PollOutcome;
 use crate::decode::{Markup, decode};
 use crate::error::{SourceError, one_line};
@@ -22,13 +22,8 @@ pub(crate) async fn poll(
     state: &SourceState,
     now: DateTime<Utc>,
 ) -> Result<PollOutcome, SourceError> {
-    let url = source_url(source)?;
-    let fetched = fetcher
-        .get(&url, ACCEPT_FEED, state.validators(url.as_str()))
-        .await?;
-    let documents = if fetched.not_modified {
-        Vec::new()
-    } else {
+    // Feeds are made for programs: robots.txt is not asked about them.
+    poll_one_page(fetcher, source, state, false, ACCEPT_FEED, |fetched| {
         // Relative links are relative to where the feed really is, after redirects.
         parse_feed(
             &fetched.body,
@@ -36,9 +31,9 @@ pub(crate) async fn poll(
             &fetched.url,
             source,
             now,
-        )?
-    };
-    Ok(one_page_outcome(&url, fetched, documents))
+        )
+    })
+    .await
 }
 
 /// Parses a feed body into documents.

@@ -9,11 +9,38 @@ pub mod reviews;
 
 use crate::PollOutcome;
 use crate::error::{SourceError, one_line};
-use crate::fetch::Fetched;
+use crate::fetch::{Fetched, Fetcher};
 use crate::state::{PageState, SourceState};
 use repmon_config::Source;
 use repmon_model::Document;
 use url::Url;
+
+/// Polls a source that is a single page (a feed, a review page): fetches it
+/// with the validators of the last poll, as a web page that robots.txt
+/// governs when `web_page`, and has `read` turn it into documents unless it
+/// is unchanged.
+pub(crate) async fn poll_one_page(
+    fetcher: &Fetcher,
+    source: &Source,
+    state: &SourceState,
+    web_page: bool,
+    accept: &str,
+    read: impl FnOnce(&Fetched) -> Result<Vec<Document>, SourceError>,
+) -> Result<PollOutcome, SourceError> {
+    let url = source_url(source)?;
+    let validators = state.validators(url.as_str());
+    let fetched = if web_page {
+        fetcher.get_page(&url, accept, validators).await?
+    } else {
+        fetcher.get(&url, accept, validators).await?
+    };
+    let documents = if fetched.not_modified {
+        Vec::new()
+    } else {
+        read(&fetched)?
+    };
+    Ok(one_page_outcome(&url, fetched, documents))
+}
 
 /// The outcome of a source that is a single page (a feed, a review page):
 /// its documents, and that page's validators for the next poll.

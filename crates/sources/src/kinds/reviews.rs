@@ -12,7 +12,7 @@
 //! count, so a changed average is a new observation and an unchanged one is
 //! the same document again.
 
-use super::{one_page_outcome, resolve, source_url};
+use super::{poll_one_page, resolve};
 use crate::PollOutcome;
 use crate::dates::parse_lenient_in;
 use crate::decode::{Markup, decode};
@@ -38,17 +38,11 @@ pub(crate) async fn poll(
     state: &SourceState,
     now: DateTime<Utc>,
 ) -> Result<PollOutcome, SourceError> {
-    let url = source_url(source)?;
-    let fetched = fetcher
-        .get_page(&url, ACCEPT_HTML, state.validators(url.as_str()))
-        .await?;
-    let documents = if fetched.not_modified {
-        Vec::new()
-    } else {
+    poll_one_page(fetcher, source, state, true, ACCEPT_HTML, |fetched| {
         let text = decode(&fetched.body, fetched.content_type.as_deref(), Markup::Html);
-        parse_reviews(&text, &fetched.url, source, now)?
-    };
-    Ok(one_page_outcome(&url, fetched, documents))
+        parse_reviews(&text, &fetched.url, source, now)
+    })
+    .await
 }
 
 /// Reads the reviews of a page (see the module docs for what becomes a
