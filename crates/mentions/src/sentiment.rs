@@ -600,6 +600,10 @@ fn is_excess(w: &str, dutch: bool) -> bool {
         )
 }
 
+/// The weight of Dutch "nooit meer" + a verb, or at the end of a clause:
+/// "hier kom ik nooit meer", "nooit meer bestellen bij ...".
+const NEVER_AGAIN: f32 = -1.8;
+
 /// How many content words a counterfactual reaches forward.
 const COUNTERFACTUAL_REACH: u8 = 3;
 
@@ -1246,6 +1250,12 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     let mut rev_added = 0.0f32;
     // Words left after "sent"/"took" in which "back" means a return.
     let mut sends_left = 0u8;
+    // Dutch "nooit meer" still waiting for its verb ("nooit meer bestellen").
+    let mut never_again = false;
+    // Dutch counterfactual: "had"/"zou" seen in this clause, and the praise
+    // since, which a closing "moeten" turns ("had mooi moeten zijn").
+    let mut nl_cf_open = false;
+    let mut nl_cf_praise = 0.0f32;
 
     // The praise so far held only for a while: turn this clause's praise,
     // or, when the clause has none, the earlier clauses' (see Tally::add).
@@ -1266,6 +1276,14 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
         *neg_back = 0.0;
     };
 
+    // "wij komen hier nooit meer": the clause ends on the verdict.
+    let end_never_again = |t: &mut Tally, never_again: &mut bool| {
+        if std::mem::take(never_again) {
+            t.sum += NEVER_AGAIN;
+            t.hits += 1;
+        }
+    };
+
     while let Some(tok) = toks.next() {
         match tok {
             Token::Word {
@@ -1283,6 +1301,21 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                 }
                 let entry = lex.entries.get(w).copied();
                 if lex.dutch {
+                    if w == "meer" && prev == "nooit" {
+                        never_again = true;
+                    }
+                    match w {
+                        "had" | "hadden" | "zou" | "zouden" => {
+                            nl_cf_open = true;
+                            nl_cf_praise = 0.0;
+                        }
+                        "moeten" | "horen" if nl_cf_open => {
+                            t.sum += nl_cf_praise * (NEGATION_FLIP - 1.0);
+                            nl_cf_open = false;
+                            nl_cf_praise = 0.0;
+                        }
+                        _ => {}
+                    }
                     if entry.is_some_and(|e| e.expected) {
                         since_expected = 0;
                     } else if !entry.is_some_and(|e| e.function || e.negation) {
@@ -1483,6 +1516,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         neg_left = 0;
                         neg_back = 0.0;
                         prev_negated = true;
+                        never_again = false;
                     } else if rev_left > 0 && v < 0.0 {
                         // "reduces the risk": the verb's own weight goes
                         // with it.
@@ -1495,6 +1529,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         v *= REVERSED;
                         rev_left -= 1;
                     }
+                    if nl_cf_open && v > 0.0 {
+                        nl_cf_praise += v;
+                    }
                     t.sum += v;
                     t.hits += 1;
                     last_added = v;
@@ -1502,6 +1539,12 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     boost = 1.0;
                     boost_left = 0;
                 } else {
+                    if never_again && !entry.is_some_and(|e| e.function || e.negation) {
+                        // "nooit meer bestellen": never again is a verdict.
+                        t.sum += NEVER_AGAIN;
+                        t.hits += 1;
+                        never_again = false;
+                    }
                     if prev == excess_word
                         && !entry.is_some_and(|e| e.function || e.expected)
                         && is_excess(w, lex.dutch)
@@ -1552,6 +1595,8 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
             Token::Bangs(n) => {
                 t.bangs += n;
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
+                end_never_again(&mut t, &mut never_again);
+                nl_cf_open = false;
                 prev = "";
                 prev_added = 0.0;
                 prev_negated = false;
@@ -1564,6 +1609,8 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
             }
             Token::Pause => {
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
+                end_never_again(&mut t, &mut never_again);
+                nl_cf_open = false;
                 cf_left = 0;
                 when_stage = 0;
                 sends_left = 0;
@@ -1592,6 +1639,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
         }
     }
     close_negation(&mut t, &mut neg_left, &mut neg_back);
+    end_never_again(&mut t, &mut never_again);
     t
 }
 
@@ -1776,6 +1824,12 @@ mod tests {
         assert!(score("nl", "zeker voor herhaling vatbaar") > 0.05);
         assert!(score("nl", "het boek is niet weg te leggen") > 0.05);
         neg("ik ben halverwege gestopt");
+        // Praise that should have been, and never again.
+        neg("het had een mooie avond moeten worden");
+        neg("nooit meer bij hen bestellen");
+        neg("wij komen hier nooit meer");
+        assert!(score("nl", "nooit meer problemen met de lader") > 0.05);
+        neg("ik heb de lader teruggestuurd en wil mijn geld terug");
     }
 
     #[test]
