@@ -26,6 +26,24 @@ pub struct Post {
     pub published: DateTime<Utc>,
 }
 
+impl Post {
+    fn new(
+        id: impl Into<String>,
+        title: &str,
+        body: &str,
+        author: impl Into<String>,
+        published: DateTime<Utc>,
+    ) -> Post {
+        Post {
+            id: id.into(),
+            title: title.into(),
+            body: body.into(),
+            author: author.into(),
+            published,
+        }
+    }
+}
+
 pub struct Fixtures {
     pub now: DateTime<Utc>,
     phase: AtomicUsize,
@@ -72,13 +90,7 @@ impl Fixtures {
     pub fn blog(&self) -> Vec<Post> {
         let mut posts = Vec::new();
         let mut add = |id: String, title: &str, body: &str, author: &str, t| {
-            posts.push(Post {
-                id,
-                title: title.into(),
-                body: body.into(),
-                author: author.into(),
-                published: t,
-            })
+            posts.push(Post::new(id, title, body, author, t))
         };
         let golf_good = [
             "Golf Internet is geweldig: supersnelle glasvezel en een heel vriendelijke helpdesk.",
@@ -158,40 +170,40 @@ impl Fixtures {
         let mut posts = Vec::new();
         for i in 0..12 {
             let t = self.at(i, 9);
-            posts.push(Post {
-                id: format!("urn:forum:meeuw:{i}"),
-                title: "Flight report".into(),
-                body: "Meeuw Air lost my luggage again. Terrible service, never flying with them again.".into(),
-                author: format!("flyer{}", i % 4),
-                published: t,
-            });
-            posts.push(Post {
-                id: format!("urn:forum:spoor:{i}"),
-                title: "Commute".into(),
-                body: "SnelSpoor trains were on time and the staff were really helpful. Great experience.".into(),
-                author: format!("commuter{}", i % 5),
-                published: t + Duration::hours(1),
-            });
+            posts.push(Post::new(
+                format!("urn:forum:meeuw:{i}"),
+                "Flight report",
+                "Meeuw Air lost my luggage again. Terrible service, never flying with them again.",
+                format!("flyer{}", i % 4),
+                t,
+            ));
+            posts.push(Post::new(
+                format!("urn:forum:spoor:{i}"),
+                "Commute",
+                "SnelSpoor trains were on time and the staff were really helpful. Great experience.",
+                format!("commuter{}", i % 5),
+                t + Duration::hours(1),
+            ));
         }
         for i in 0..14 {
             // Golf Internet is the big name here: a second positive post a day.
-            posts.push(Post {
-                id: format!("urn:forum:golf:{i}"),
-                title: "Broadband".into(),
-                body: "Golf Internet has fast and reliable wifi, and their router is great.".into(),
-                author: format!("user{}", i % 6),
-                published: self.at(i, 11),
-            });
+            posts.push(Post::new(
+                format!("urn:forum:golf:{i}"),
+                "Broadband",
+                "Golf Internet has fast and reliable wifi, and their router is great.",
+                format!("user{}", i % 6),
+                self.at(i, 11),
+            ));
         }
         if self.wave() {
             for i in 0..20 {
-                posts.push(Post {
-                    id: format!("urn:forum:golf-wave:{i}"),
-                    title: "Outage".into(),
-                    body: "Golf Internet outage again, the wifi is down and support is terrible. Awful.".into(),
-                    author: format!("angry{}", i % 4),
-                    published: self.now - Duration::minutes(5 + i),
-                });
+                posts.push(Post::new(
+                    format!("urn:forum:golf-wave:{i}"),
+                    "Outage",
+                    "Golf Internet outage again, the wifi is down and support is terrible. Awful.",
+                    format!("angry{}", i % 4),
+                    self.now - Duration::minutes(5 + i),
+                ));
             }
         }
         posts
@@ -200,12 +212,14 @@ impl Fixtures {
     /// Neutral news (JSON Feed).
     pub fn news(&self) -> Vec<Post> {
         (0..6)
-            .map(|i| Post {
-                id: format!("news-kaas-{i}"),
-                title: "Bedrijfsnieuws".into(),
-                body: "KaasKoning opent maandag een winkel in Gouda.".into(),
-                author: "redactie".into(),
-                published: self.at(i * 2, 2),
+            .map(|i| {
+                Post::new(
+                    format!("news-kaas-{i}"),
+                    "Bedrijfsnieuws",
+                    "KaasKoning opent maandag een winkel in Gouda.",
+                    "redactie",
+                    self.at(i * 2, 2),
+                )
             })
             .collect()
     }
