@@ -320,6 +320,13 @@ const EXPECTED_NL: &[&str] = &[
     "verbindt",
     "doet",
 ];
+/// What may stand between an [`EXPECTED_NL`] verb and the "niet" that
+/// turns it ("doet het niet", "reageren ze nog steeds niet"). A time or a
+/// place there makes an announcement: "bezorgt morgen niet in Utrecht".
+const BETWEEN_VERB_AND_NIET: &[&str] = &[
+    "het", "ze", "zij", "hij", "je", "u", "jij", "jullie", "ik", "we", "wij", "er", "nog",
+    "steeds", "gewoon", "echt", "helemaal", "dus", "toch", "nou", "mijn", "m'n", "mn",
+];
 /// The weight of a negated [`EXPECTED_EN`] or [`EXPECTED_NL`] word.
 const EXPECTED_NEGATED: f32 = -1.2;
 
@@ -577,7 +584,8 @@ fn is_excess(w: &str, dutch: bool) -> bool {
         // "too" as "also" ends a clause ("me too") or meets a function word.
         return true;
     }
-    !(w.ends_with("en") || w.ends_with("an"))
+    !w.ends_with("en")
+        && !w.ends_with("an")
         && !matches!(
             w,
             "zijn"
@@ -1229,8 +1237,8 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
     // ("werkt niet goed"): the negation is about the whole verb phrase.
     let mut neg_verb = false;
     let mut since_sentiment = u8::MAX;
-    // Content words since a Dutch verb of what a service should do, which
-    // a "niet" after it turns into a complaint.
+    // Content words since a Dutch verb of what a service should do; a
+    // "niet" right after it (function words aside) makes a complaint.
     let mut since_expected = u8::MAX;
     let mut last_added = 0.0f32;
     let mut boost = 1.0f32;
@@ -1318,7 +1326,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     }
                     if entry.is_some_and(|e| e.expected) {
                         since_expected = 0;
-                    } else if !entry.is_some_and(|e| e.function || e.negation) {
+                    } else if !entry.is_some_and(|e| e.negation)
+                        && !BETWEEN_VERB_AND_NIET.contains(&w)
+                    {
                         since_expected = since_expected.saturating_add(1);
                     }
                 }
@@ -1432,8 +1442,9 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     } else {
                         0.0
                     };
-                    if backward && neg_back == 0.0 && since_expected <= 1 {
-                        // "ze reageren niet", "doet het niet".
+                    if backward && neg_back == 0.0 && since_expected == 0 {
+                        // "ze reageren niet", "doet het niet"; not "bezorgt
+                        // morgen niet", an announcement.
                         t.sum += EXPECTED_NEGATED;
                         t.hits += 1;
                         since_expected = u8::MAX;
@@ -1801,6 +1812,11 @@ mod tests {
         neg("ze reageren niet op mijn mail");
         neg("het pakket is nooit aangekomen");
         neg("de monteur belt niet terug");
+        // An announcement is no complaint.
+        assert_eq!(
+            score("nl", "Zwaluw Express bezorgt morgen niet in Utrecht."),
+            0.0
+        );
         // "te" + a plain word is more than wanted; an infinitive is not.
         neg("het eten was te zout");
         neg("de porties waren te klein");
