@@ -228,12 +228,20 @@ fn main() {
     let cs = companies(10, &mut rng);
     let docs = texts(4_000, &cs, &mut rng);
     let bytes: usize = docs.iter().map(|d| d.len()).sum();
+    // Best of five passes, after one that loads the lexicons and warms the
+    // caches, as for matching above.
     let mut acc = 0.0f32;
-    let t = Instant::now();
-    for (i, d) in docs.iter().enumerate() {
-        acc += sentiment(d, if i % 2 == 0 { "nl" } else { "en" });
+    let mut secs = f64::INFINITY;
+    for round in 0..6 {
+        acc = 0.0;
+        let t = Instant::now();
+        for (i, d) in docs.iter().enumerate() {
+            acc += sentiment(d, if i % 2 == 0 { "nl" } else { "en" });
+        }
+        if round > 0 {
+            secs = secs.min(t.elapsed().as_secs_f64());
+        }
     }
-    let secs = t.elapsed().as_secs_f64();
     println!(
         "sentiment scoring: {:.1} MB/s ({:.0} texts/s of 1-3 KB; checksum {acc:.2})",
         mb_per_s(bytes, secs),

@@ -678,6 +678,13 @@ struct Entry {
     /// A verb that does away with its object ("reduces the risk", "de
     /// storing is verholpen"): a complaint it takes away is good news.
     reverses: bool,
+    /// May stand between a Dutch service verb and its "niet" (see
+    /// [`BETWEEN_VERB_AND_NIET`]).
+    between_verb_and_niet: bool,
+    /// Dutch "had"/"zou" opens a counterfactual and "moeten"/"horen"
+    /// closes it: "had mooi moeten zijn".
+    opens_counterfactual_nl: bool,
+    closes_counterfactual_nl: bool,
 }
 
 /// One language's word weights and modifiers.
@@ -803,6 +810,9 @@ impl Lexicon {
             expected: false,
             sends: false,
             reverses: false,
+            between_verb_and_niet: false,
+            opens_counterfactual_nl: false,
+            closes_counterfactual_nl: false,
         };
         let stop = if dutch {
             crate::text::STOP_NL
@@ -839,6 +849,15 @@ impl Lexicon {
         if dutch {
             for &w in EXPECTED_NL {
                 entries.entry(w).or_insert(blank).expected = true;
+            }
+            for &w in BETWEEN_VERB_AND_NIET {
+                entries.entry(w).or_insert(blank).between_verb_and_niet = true;
+            }
+            for w in ["had", "hadden", "zou", "zouden"] {
+                entries.entry(w).or_insert(blank).opens_counterfactual_nl = true;
+            }
+            for w in ["moeten", "horen"] {
+                entries.entry(w).or_insert(blank).closes_counterfactual_nl = true;
             }
         } else {
             for &w in COUNTERFACTUAL_ENDS_EN {
@@ -1312,23 +1331,19 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     if w == "meer" && prev == "nooit" {
                         never_again = true;
                     }
-                    match w {
-                        "had" | "hadden" | "zou" | "zouden" => {
+                    if let Some(e) = entry {
+                        if e.opens_counterfactual_nl {
                             nl_cf_open = true;
                             nl_cf_praise = 0.0;
-                        }
-                        "moeten" | "horen" if nl_cf_open => {
+                        } else if e.closes_counterfactual_nl && nl_cf_open {
                             t.sum += nl_cf_praise * (NEGATION_FLIP - 1.0);
                             nl_cf_open = false;
                             nl_cf_praise = 0.0;
                         }
-                        _ => {}
                     }
                     if entry.is_some_and(|e| e.expected) {
                         since_expected = 0;
-                    } else if !entry.is_some_and(|e| e.negation)
-                        && !BETWEEN_VERB_AND_NIET.contains(&w)
-                    {
+                    } else if !entry.is_some_and(|e| e.negation || e.between_verb_and_niet) {
                         since_expected = since_expected.saturating_add(1);
                     }
                 }
