@@ -120,6 +120,7 @@ const BOOSTERS_NL: &[(&str, f32)] = &[
     ("amper", 0.5),
     ("ietwat", 0.6),
     ("kei", 1.4),
+    ("flink", 1.3),
     ("dik", 1.3),
     ("bere", 1.4),
     ("zó", 1.2),
@@ -979,8 +980,9 @@ impl Lexicon {
     fn inflected(&self, w: &str) -> Option<f32> {
         let get = |s: &str| self.words.get(s).copied();
         if self.dutch {
-            // goede -> goed, storingen -> storing, slechtste -> slecht
-            for suffix in ["e", "en", "ste", "er", "s"] {
+            // goede -> goed, storingen -> storing, slechtste -> slecht,
+            // and diminutives: pareltje -> parel, feestje -> feest
+            for suffix in ["e", "en", "ste", "er", "s", "tje", "je", "etje", "pje"] {
                 if let Some(stem) = w.strip_suffix(suffix)
                     && stem.len() >= 3
                     && let Some(v) = get(stem)
@@ -1002,6 +1004,14 @@ impl Lexicon {
                 if w.len() > p.len() + 2 && w.starts_with(p) {
                     return Some(-2.0);
                 }
+            }
+            // "on-" turns an adjective: onduidelijk, ongemakkelijk, onrustig.
+            if let Some(rest) = w.strip_prefix("on")
+                && rest.len() >= 5
+                && let Some(v) = get(rest)
+                && v != 0.0
+            {
+                return Some(v * NEGATION_FLIP);
             }
             // Compounds carry their meaning at the end: stroomstoring,
             // klantvriendelijk, treinvertraging.
@@ -1854,6 +1864,13 @@ mod tests {
         neg("het eten was niet te vreten");
         assert!(score("nl", "zeker voor herhaling vatbaar") > 0.05);
         assert!(score("nl", "het boek is niet weg te leggen") > 0.05);
+        // "on-" turns an adjective; a diminutive keeps its word's weight.
+        neg("de stoelen zaten ongemakkelijk");
+        neg("de uitleg was onduidelijk");
+        assert!(score("nl", "een pareltje in de binnenstad") > 0.05);
+        // Everyday words that a lexicon sense makes polar say nothing.
+        assert_eq!(score("nl", "De prijs van de zorg in 2026, per maand."), 0.0);
+        assert_eq!(score("nl", "Laat maar zien wat er gemaakt is."), 0.0);
         neg("ik ben halverwege gestopt");
         // Praise that should have been, and never again.
         neg("het had een mooie avond moeten worden");
