@@ -1064,6 +1064,15 @@ impl Lexicon {
                     }
                 }
             }
+            // "un-" turns an adjective or a participle: unhelpful,
+            // unanswered, unpleasant.
+            if let Some(rest) = w.strip_prefix("un")
+                && rest.len() >= 5
+                && let Some(v) = get(rest)
+                && v != 0.0
+            {
+                return Some(v * NEGATION_FLIP);
+            }
             for suffix in ["ed", "ing"] {
                 if let Some(stem) = w.strip_suffix(suffix)
                     && let [.., a, b] = stem.as_bytes()
@@ -1906,6 +1915,9 @@ mod tests {
         assert!(score("en", "the site is down again") <= -0.05);
         assert!(score("en", "can't wait for the weekend") >= 0.05);
         assert!(score("en", "not looking forward to monday") <= -0.05);
+        // "un-" turns a word the lexicon weighs.
+        assert!(score("en", "a thoroughly unsatisfying ending") <= -0.05);
+        assert_eq!(score("en", "the united states"), 0.0);
     }
 
     #[test]
