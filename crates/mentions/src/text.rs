@@ -399,6 +399,14 @@ impl<'a> Iterator for Tokens<'a> {
                 ':' | ';' | '<' | '=' | '^' => return Some(Token::Other { start }),
                 // A heart escaped twice by a feed ("&lt;3") is still a heart.
                 '&' if s[self.pos..].starts_with("lt;") => return Some(Token::Other { start }),
+                // A hyphen inside a word joins ("hassle-free", "Zon-contract"):
+                // its halves may make a phrase.
+                '-' if start > 0
+                    && char_before(s, start).is_some_and(is_word_char)
+                    && s[self.pos..].chars().next().is_some_and(is_word_char) =>
+                {
+                    continue;
+                }
                 ',' | '.' | '?' | '-' | '/' | '|' | '&' | '+' | '…' | '–' | '—' => {
                     return Some(Token::Pause);
                 }
@@ -1051,5 +1059,14 @@ mod tests {
         assert_eq!(toks[2], Token::Symbol('😡'));
         assert_eq!(toks[3], Token::Bangs(3));
         assert!(matches!(toks[4], Token::Other { .. }));
+    }
+
+    #[test]
+    fn a_hyphen_joins_inside_a_word_and_pauses_between_words() {
+        let pauses = |s: &str| Tokens::new(s).filter(|t| matches!(t, Token::Pause)).count();
+        assert_eq!(pauses("hassle-free zon-contract"), 0);
+        assert_eq!(Tokens::new("hassle-free").count(), 2);
+        assert_eq!(pauses("goed - maar duur"), 1);
+        assert_eq!(pauses("-5 graden"), 1);
     }
 }
