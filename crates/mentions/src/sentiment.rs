@@ -1744,6 +1744,31 @@ mod tests {
             let bad: Vec<_> = tsv_entries(tsv).filter_map(Result::err).collect();
             assert!(bad.is_empty(), "{name}: lines that do not parse: {bad:?}");
         }
+        // Every word of an entry must be one token, or the entry is never
+        // found: "top-notch" is written "top notch", a phrase of two.
+        for (name, tsv) in [
+            ("nl", NL_TSV),
+            ("en", EN_TSV),
+            ("nl_learned", NL_LEARNED_TSV),
+            ("en_learned", EN_LEARNED_TSV),
+        ] {
+            let unreachable: Vec<&str> = tsv_entries(tsv)
+                .flatten()
+                .map(|(k, _)| k)
+                .filter(|k| *k != NEUTRAL_BAND_KEY)
+                .filter(|k| {
+                    k.split(' ').count() > 2
+                        || k.split(' ').any(|w| {
+                            let mut toks = Tokens::new(w);
+                            !matches!((toks.next(), toks.next()), (Some(Token::Word { text, .. }), None) if text == w)
+                        })
+                })
+                .collect();
+            assert!(
+                unreachable.is_empty(),
+                "{name}: entries the scorer never meets: {unreachable:?}"
+            );
+        }
         assert!(NL.len() >= 500, "nl lexicon has {}", NL.len());
         assert!(EN.len() >= 500, "en lexicon has {}", EN.len());
         assert!(SYMBOLS.len() >= 40, "symbols has {}", SYMBOLS.len());
