@@ -458,9 +458,10 @@ const REVERSERS_NL: &[&str] = &[
     "aanpakken",
     "aangepakt",
 ];
-/// How many content words after a [`REVERSERS_EN`] verb its object may
-/// start: "reduces a person's cancer risk".
-const REVERSE_REACH: u8 = 2;
+/// How many words after a [`REVERSERS_EN`] verb its object reaches:
+/// "reduces a person's cancer risk", but not "removed the battery and it
+/// still froze".
+const REVERSE_REACH: u8 = 4;
 /// A complaint taken away is turned as a negation turns a word: "reduces
 /// the risk" is about as good as "not risky" (on the VADER tuning part
 /// -0.3, -0.5 and -0.74 score alike, -0.74 a little best on NYT).
@@ -975,6 +976,14 @@ impl Lexicon {
         v
     }
 
+    /// Dutch "on-" and English "un-" turn the adjective or participle they
+    /// are glued to: onduidelijk, ongemakkelijk, unsatisfying, unanswered.
+    fn turned_by_prefix(&self, w: &str) -> Option<f32> {
+        let rest = w.strip_prefix(if self.dutch { "on" } else { "un" })?;
+        let v = *self.words.get(rest).filter(|_| rest.len() >= 5)?;
+        (v != 0.0).then_some(v * NEGATION_FLIP)
+    }
+
     /// The weight found through an inflected, prefixed or compound form,
     /// if a rule found an entry (0 included).
     fn inflected(&self, w: &str) -> Option<f32> {
@@ -1005,13 +1014,8 @@ impl Lexicon {
                     return Some(-2.0);
                 }
             }
-            // "on-" turns an adjective: onduidelijk, ongemakkelijk, onrustig.
-            if let Some(rest) = w.strip_prefix("on")
-                && rest.len() >= 5
-                && let Some(v) = get(rest)
-                && v != 0.0
-            {
-                return Some(v * NEGATION_FLIP);
+            if let Some(v) = self.turned_by_prefix(w) {
+                return Some(v);
             }
             // Compounds carry their meaning at the end: stroomstoring,
             // klantvriendelijk, treinvertraging.
@@ -1064,14 +1068,8 @@ impl Lexicon {
                     }
                 }
             }
-            // "un-" turns an adjective or a participle: unhelpful,
-            // unanswered, unpleasant.
-            if let Some(rest) = w.strip_prefix("un")
-                && rest.len() >= 5
-                && let Some(v) = get(rest)
-                && v != 0.0
-            {
-                return Some(v * NEGATION_FLIP);
+            if let Some(v) = self.turned_by_prefix(w) {
+                return Some(v);
             }
             for suffix in ["ed", "ing"] {
                 if let Some(stem) = w.strip_suffix(suffix)
@@ -1572,7 +1570,6 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         }
                         // "the risk of cancer": the whole object goes.
                         v *= REVERSED;
-                        rev_left -= 1;
                     }
                     if nl_cf_open && v > 0.0 {
                         nl_cf_praise += v;
@@ -1613,9 +1610,6 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                     if cf_left > 0 && !entry.is_some_and(|e| e.function) {
                         cf_left -= 1;
                     }
-                    if rev_left > 0 && !entry.is_some_and(|e| e.function) {
-                        rev_left -= 1;
-                    }
                     if neg_left > 0 && !entry.is_some_and(|e| e.function) {
                         neg_left -= 1;
                         if neg_left == 0 {
@@ -1630,6 +1624,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         }
                     }
                 }
+                rev_left = rev_left.saturating_sub(1);
                 if reverses {
                     rev_left = REVERSE_REACH;
                     rev_added = v;
@@ -1952,6 +1947,9 @@ mod tests {
         pos("en", "it reduces the risk of cancer");
         pos("en", "the update fixed the annoying crash");
         pos("en", "protects your account against fraud");
+        // The object is the next few words, not the rest of the sentence.
+        neg("en", "removed the battery and it still froze");
+        neg("en", "i stopped going because of the rude staff");
         // Not when the verb is negated, nor for verbs whose object is the
         // thing judged.
         neg("en", "the update did not fix the annoying crash");
