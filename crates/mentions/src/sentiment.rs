@@ -15,8 +15,11 @@
 //! worked"), a product that does not do its job ("will not play"), "sent it
 //! back", "too" + a good word, and a missing thing ("no instructions").
 
-use crate::text::{FastMap, FastSet, Token, Tokens, is_word_char};
+use crate::text::{FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
+use std::cell::RefCell;
+use std::hash::Hasher;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A negated word keeps this share of its weight, with the sign flipped:
 /// "niet goed" is bad, but less bad than "slecht" is.
@@ -703,7 +706,13 @@ pub(crate) struct Lexicon {
     /// Raw scores closer to 0 than this are neutral (learned, see
     /// [`Lexicon::calibrate`]); at most [`POSITIVE_AT`] means no band.
     neutral_band: f32,
+    /// Tells this lexicon's entries in the [`DerivedWeights`] cache apart
+    /// from another's (the learner builds many).
+    id: u64,
 }
+
+/// Numbers the lexicons, for [`Lexicon::id`].
+static NEXT_LEXICON_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The key under which a learned table states its neutral band.
 pub(crate) const NEUTRAL_BAND_KEY: &str = "<neutral_band>";
@@ -887,6 +896,7 @@ impl Lexicon {
             negates_backwards: dutch,
             dutch,
             neutral_band,
+            id: NEXT_LEXICON_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -951,9 +961,44 @@ impl Lexicon {
     /// The weight of a word, trying its elongated, inflected and compound
     /// forms when the word itself is not listed.
     fn weight(&self, w: &str) -> f32 {
-        if let Some(&v) = self.words.get(w) {
-            return v;
+        match self.words.get(w) {
+            Some(&v) => v,
+            None => self.derived_weight(w),
         }
+    }
+
+    /// [`Lexicon::weight`] of a word the lexicon does not list, remembered
+    /// per thread: the forms take a dozen lookups to try, and the same
+    /// unlisted words ("storingen", "sooo", "wachten") come back in text
+    /// after text.
+    fn unlisted_weight(&self, w: &str) -> f32 {
+        if w.len() > SLOT_WORD {
+            return self.derived_weight(w);
+        }
+        let mut key = [0u8; SLOT_WORD];
+        key[..w.len()].copy_from_slice(w.as_bytes());
+        let mut h = FastHasher::default();
+        h.write(&key);
+        // The top bits are the best mixed by the hasher's multiply.
+        let at = (h.finish() >> (64 - SLOT_BITS)) as usize;
+        DERIVED.with(|cell| {
+            let mut tables = cell.borrow_mut();
+            let slot = &mut tables.for_lexicon(self.id)[at];
+            if slot.len as usize == w.len() && slot.word == key {
+                return slot.weight;
+            }
+            let weight = self.derived_weight(w);
+            *slot = Slot {
+                len: w.len() as u8,
+                word: key,
+                weight,
+            };
+            weight
+        })
+    }
+
+    /// What the forms of an unlisted word give it; see [`Lexicon::weight`].
+    fn derived_weight(&self, w: &str) -> f32 {
         let mut buf = [0u8; 48];
         if let Some(squeezed) = squeeze(w, 2, &mut buf)
             && let Some(&v) = self.words.get(squeezed)
@@ -979,7 +1024,7 @@ impl Lexicon {
     /// Dutch "on-" and English "un-" turn the adjective or participle they
     /// are glued to: onduidelijk, ongemakkelijk, unsatisfying, unanswered.
     fn turned_by_prefix(&self, w: &str) -> Option<f32> {
-        let rest = w.strip_prefix(if self.dutch { "on" } else { "un" })?;
+        let rest = cut_prefix(w, if self.dutch { "on" } else { "un" })?;
         let v = *self.words.get(rest).filter(|_| rest.len() >= 5)?;
         (v != 0.0).then_some(v * NEGATION_FLIP)
     }
@@ -992,7 +1037,7 @@ impl Lexicon {
             // goede -> goed, storingen -> storing, slechtste -> slecht,
             // and diminutives: pareltje -> parel, feestje -> feest
             for suffix in ["e", "en", "ste", "er", "s", "tje", "je", "etje", "pje"] {
-                if let Some(stem) = w.strip_suffix(suffix)
+                if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && let Some(v) = get(stem)
                 {
@@ -1000,7 +1045,7 @@ impl Lexicon {
                 }
             }
             for p in INTENSE_PREFIXES_NL {
-                if let Some(rest) = w.strip_prefix(p)
+                if let Some(rest) = cut_prefix(w, p)
                     && rest.len() >= 3
                 {
                     let v = get(rest).unwrap_or(0.0);
@@ -1010,7 +1055,7 @@ impl Lexicon {
                 }
             }
             for p in CURSE_PREFIXES_NL {
-                if w.len() > p.len() + 2 && w.starts_with(p) {
+                if w.len() > p.len() + 2 && cut_prefix(w, p).is_some() {
                     return Some(-2.0);
                 }
             }
@@ -1033,7 +1078,7 @@ impl Lexicon {
         } else {
             // delays -> delay, crashed -> crash, crashing -> crash, loved -> love
             for suffix in ["s", "es", "ed", "d", "ing", "ly"] {
-                if let Some(stem) = w.strip_suffix(suffix)
+                if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && let Some(v) = get(stem)
                 {
@@ -1053,7 +1098,7 @@ impl Lexicon {
                 ("iness", "y"),
                 ("ing", "e"),
             ] {
-                if let Some(stem) = w.strip_suffix(suffix)
+                if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && stem.len() + tail.len() <= buf.len()
                 {
@@ -1072,7 +1117,7 @@ impl Lexicon {
                 return Some(v);
             }
             for suffix in ["ed", "ing"] {
-                if let Some(stem) = w.strip_suffix(suffix)
+                if let Some(stem) = cut_suffix(w, suffix)
                     && let [.., a, b] = stem.as_bytes()
                     && a == b
                     && a.is_ascii_lowercase()
@@ -1086,6 +1131,28 @@ impl Lexicon {
         }
         None
     }
+}
+
+/// `w` without `suffix`. The last bytes are compared first: most words
+/// end otherwise, and refusing them early skips a call to `memcmp`, which
+/// the form rules would otherwise make a hundred times per text.
+#[inline]
+fn cut_suffix<'w>(w: &'w str, suffix: &str) -> Option<&'w str> {
+    let (wb, sb) = (w.as_bytes(), suffix.as_bytes());
+    if wb.len() < sb.len() || wb.last() != sb.last() {
+        return None;
+    }
+    w.strip_suffix(suffix)
+}
+
+/// `w` without `prefix`, first bytes compared first (see [`cut_suffix`]).
+#[inline]
+fn cut_prefix<'w>(w: &'w str, prefix: &str) -> Option<&'w str> {
+    let (wb, pb) = (w.as_bytes(), prefix.as_bytes());
+    if wb.len() < pb.len() || wb.first() != pb.first() {
+        return None;
+    }
+    w.strip_prefix(prefix)
 }
 
 /// Whether a word is a negation, an intensifier/diminisher or a function
@@ -1106,6 +1173,64 @@ pub(crate) fn is_modifier_in(w: &str, lang: &str) -> bool {
         "en" => is_modifier(w, NEGATIONS_EN, BOOSTERS_EN, false),
         _ => false,
     }
+}
+
+/// Longest word [`DerivedWeights`] remembers; a slot is then 32 bytes.
+const SLOT_WORD: usize = 27;
+/// 2^13 slots per lexicon: 256 KB per thread.
+const SLOT_BITS: u32 = 13;
+
+/// One remembered unlisted word (`len` 0: empty).
+#[derive(Clone, Copy)]
+struct Slot {
+    len: u8,
+    word: [u8; SLOT_WORD],
+    weight: f32,
+}
+
+/// The per-thread memory of [`Lexicon::unlisted_weight`]: for each of a
+/// few lexicons a fixed, direct-mapped table, so it allocates once and
+/// never grows however much text passes; a word that lands on a taken slot
+/// replaces it.
+#[derive(Default)]
+struct DerivedWeights {
+    tables: Vec<(u64, Box<[Slot]>)>,
+    /// Which table the next new lexicon takes once all are in use.
+    next: usize,
+}
+
+/// Tables kept per thread: the daemon's two languages, plus room for the
+/// learner's candidate lexicons.
+const DERIVED_TABLES: usize = 4;
+
+impl DerivedWeights {
+    fn for_lexicon(&mut self, id: u64) -> &mut [Slot] {
+        let i = match self.tables.iter().position(|(t, _)| *t == id) {
+            Some(i) => i,
+            None => {
+                let empty = Slot {
+                    len: 0,
+                    word: [0; SLOT_WORD],
+                    weight: 0.0,
+                };
+                let fresh = (id, vec![empty; 1 << SLOT_BITS].into_boxed_slice());
+                if self.tables.len() < DERIVED_TABLES {
+                    self.tables.push(fresh);
+                    self.tables.len() - 1
+                } else {
+                    let i = self.next;
+                    self.next = (i + 1) % DERIVED_TABLES;
+                    self.tables[i] = fresh;
+                    i
+                }
+            }
+        };
+        &mut self.tables[i].1
+    }
+}
+
+thread_local! {
+    static DERIVED: RefCell<DerivedWeights> = RefCell::new(DerivedWeights::default());
 }
 
 /// Weight of a written laugh of any length ("hahahaha", "hihi", "hehehe").
@@ -1190,8 +1315,9 @@ impl Symbols {
     /// The emoticon starting at byte `at` of `s`, with its length.
     fn emoticon(&self, s: &str, at: usize) -> Option<(usize, f32)> {
         let rest = s.get(at..)?;
+        let first = rest.as_bytes().first()?;
         self.emoticons.iter().find_map(|&(e, v)| {
-            if !rest.starts_with(e) {
+            if e.as_bytes().first() != Some(first) || !rest.starts_with(e) {
                 return None;
             }
             let next = rest[e.len()..].chars().next();
@@ -1527,7 +1653,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         e.weight.max(EXPECTED_NEGATED / NEGATION_FLIP)
                     }
                     Some(e) => e.weight,
-                    None => lex.weight(w),
+                    None => lex.unlisted_weight(w),
                 };
                 prev_negated = false;
                 if v > 0.0 && spoiled {

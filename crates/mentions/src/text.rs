@@ -66,8 +66,24 @@ pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 /// token): what a whole-word match may not touch on either side.
 #[inline]
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        ASCII_WORD[c as usize]
+    } else {
+        c.is_alphanumeric()
+    }
 }
+
+/// [`is_word_char`] for each byte below 0x80 (and false above, where a
+/// byte is part of a longer char that must be decoded first).
+const ASCII_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// The separator between title and body, and the mark of a paragraph break:
 /// no pattern contains it, so no match spans two paragraphs.
@@ -246,13 +262,21 @@ fn offset_in(outer: &str, inner: &str) -> usize {
 /// The char just before byte `i` of `s`, if any.
 #[inline]
 pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
-    s.get(..i)?.chars().next_back()
+    match i.checked_sub(1).and_then(|j| s.as_bytes().get(j)) {
+        // An ASCII byte ends a char, and `i` is then a char boundary.
+        Some(&b) if b.is_ascii() && i <= s.len() => Some(b as char),
+        _ => s.get(..i)?.chars().next_back(),
+    }
 }
 
 /// The char at byte `i` of `s`, if any.
 #[inline]
 pub(crate) fn char_at(s: &str, i: usize) -> Option<char> {
-    s.get(i..)?.chars().next()
+    match s.as_bytes().get(i) {
+        Some(&b) if b.is_ascii() => Some(b as char),
+        Some(_) => s.get(i..)?.chars().next(),
+        None => None,
+    }
 }
 
 /// Whether `s[start..end]` stands as whole words: a side that begins or ends
@@ -331,7 +355,7 @@ fn word_end(s: &str, start: usize) -> usize {
     let mut i = start;
     while i < b.len() {
         let c = b[i];
-        if c.is_ascii_alphanumeric() || c == b'_' {
+        if ASCII_WORD[c as usize] {
             i += 1;
         } else if c == b'\'' {
             if char_at(s, i + 1).is_some_and(is_word_char) {
