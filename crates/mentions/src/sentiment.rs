@@ -971,7 +971,7 @@ impl Lexicon {
     /// per thread: the forms take a dozen lookups to try, and the same
     /// unlisted words ("storingen", "sooo", "wachten") come back in text
     /// after text.
-    fn unlisted_weight(&self, w: &str) -> f32 {
+    fn unlisted_weight(&self, w: &str, remembered: &mut [Slot]) -> f32 {
         if w.len() > SLOT_WORD {
             return self.derived_weight(w);
         }
@@ -980,21 +980,17 @@ impl Lexicon {
         let mut h = FastHasher::default();
         h.write(&key);
         // The top bits are the best mixed by the hasher's multiply.
-        let at = (h.finish() >> (64 - SLOT_BITS)) as usize;
-        DERIVED.with(|cell| {
-            let mut tables = cell.borrow_mut();
-            let slot = &mut tables.for_lexicon(self.id)[at];
-            if slot.len as usize == w.len() && slot.word == key {
-                return slot.weight;
-            }
-            let weight = self.derived_weight(w);
-            *slot = Slot {
-                len: w.len() as u8,
-                word: key,
-                weight,
-            };
-            weight
-        })
+        let slot = &mut remembered[(h.finish() >> (64 - SLOT_BITS)) as usize];
+        if slot.len as usize == w.len() && slot.word == key {
+            return slot.weight;
+        }
+        let weight = self.derived_weight(w);
+        *slot = Slot {
+            len: w.len() as u8,
+            word: key,
+            weight,
+        };
+        weight
     }
 
     /// What the forms of an unlisted word give it; see [`Lexicon::weight`].
@@ -1381,6 +1377,21 @@ fn in_spans(spans: &[(u32, u32)], at: u32) -> bool {
 /// which the company names at `names` (byte spans of that text) are not
 /// words of judgement: "Goed Wonen verhoogt de huur" says nothing good.
 pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u32, u32)]) -> Tally {
+    DERIVED.with(|cell| {
+        let mut tables = cell.borrow_mut();
+        score_words(lex, s, base, names, tables.for_lexicon(lex.id))
+    })
+}
+
+/// [`score_clause_named`], with this thread's memory of the lexicon's
+/// unlisted words at hand.
+fn score_words(
+    lex: &Lexicon,
+    s: &str,
+    base: u32,
+    names: &[(u32, u32)],
+    remembered: &mut [Slot],
+) -> Tally {
     let symbols = &*SYMBOLS;
     let mut t = Tally::default();
     let mut toks = Tokens::new(s);
@@ -1653,7 +1664,7 @@ pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u3
                         e.weight.max(EXPECTED_NEGATED / NEGATION_FLIP)
                     }
                     Some(e) => e.weight,
-                    None => lex.unlisted_weight(w),
+                    None => lex.unlisted_weight(w, remembered),
                 };
                 prev_negated = false;
                 if v > 0.0 && spoiled {

@@ -32,9 +32,13 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            // Little-endian and zero-padded, as a whole chunk is read; shifts
+            // rather than a copy into a buffer, which costs a memcpy call.
+            let mut tail = 0u64;
+            for (k, &b) in rest.iter().enumerate() {
+                tail |= u64::from(b) << (8 * k);
+            }
+            self.add(tail);
         }
     }
     #[inline]
@@ -72,6 +76,30 @@ pub(crate) fn is_word_char(c: char) -> bool {
         c.is_alphanumeric()
     }
 }
+
+/// ASCII bytes that [`Normalized::push`] copies as they are (but for
+/// case): not whitespace, not the backtick (an apostrophe), not 0x0b.
+const ASCII_PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = !c.is_ascii_whitespace() && c != b'`' && c != 0x0b;
+        b += 1;
+    }
+    table
+};
+
+/// ASCII letters, by byte.
+const ASCII_LETTER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphabetic();
+        b += 1;
+    }
+    table
+};
 
 /// [`is_word_char`] for each byte below 0x80 (and false above, where a
 /// byte is part of a longer char that must be decoded first).
@@ -172,13 +200,13 @@ impl Normalized {
         while i < b.len() {
             let c = b[i];
             // Plain ASCII runs, the bulk of most texts, are copied whole.
-            if c.is_ascii() && !c.is_ascii_whitespace() && c != b'`' && c != 0x0b {
-                let plain =
-                    |d: u8| d.is_ascii() && !d.is_ascii_whitespace() && d != b'`' && d != 0x0b;
+            if ASCII_PLAIN[c as usize] {
                 let mut j = i + 1;
                 while j < b.len() {
                     // A single space between plain bytes stays as it is.
-                    if plain(b[j]) || (b[j] == b' ' && b.get(j + 1).is_some_and(|&d| plain(d))) {
+                    if ASCII_PLAIN[b[j] as usize]
+                        || (b[j] == b' ' && b.get(j + 1).is_some_and(|&d| ASCII_PLAIN[d as usize]))
+                    {
                         j += 1;
                     } else {
                         break;
@@ -526,9 +554,9 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                 contrast = true;
                 until_comma = false;
             }
-            c if c.is_ascii_alphabetic() && (i == 0 || !is_word_byte_before(s, i)) => {
-                let mut j = i;
-                while j < b.len() && b[j].is_ascii_alphabetic() {
+            c if ASCII_LETTER[c as usize] && (i == 0 || !is_word_byte_before(s, i)) => {
+                let mut j = i + 1;
+                while j < b.len() && ASCII_LETTER[b[j] as usize] {
                     j += 1;
                 }
                 let next_is_word = char_at(s, j).is_some_and(is_word_char);
