@@ -2187,6 +2187,54 @@ mod tests {
     }
 
     #[test]
+    fn remembered_weights_of_unlisted_words_are_the_derived_ones() {
+        // More words than the table has slots, so many replace another;
+        // each answer, first and second time, must be what the forms give.
+        let mut words: Vec<String> = [
+            "storingen",
+            "goeeeed",
+            "slechtste",
+            "pareltje",
+            "stroomstoring",
+            "onduidelijk",
+            "hahaha",
+            "ab",
+            "abc",
+            "abcdefghabcdefghabcdefghabcdefgh",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        for i in 0..1 << SLOT_BITS {
+            words.push(format!("woord{i}en"));
+        }
+        for lang in ["nl", "en"] {
+            let lex = lexicon(lang).unwrap();
+            // Forms of listed words, which weigh what their word weighs.
+            let mut listed: Vec<&str> = lex.words.keys().copied().collect();
+            listed.sort_unstable();
+            let mut words = words.clone();
+            for w in listed {
+                words.push(format!("{w}s"));
+                let last = w.chars().next_back().unwrap_or('x');
+                words.push(format!("{w}{last}{last}{last}"));
+            }
+            assert!(words.len() > 1 << SLOT_BITS);
+            let mut memory = DerivedWeights::default();
+            let table = memory.for_lexicon(lex.id);
+            for _ in 0..2 {
+                for w in &words {
+                    assert_eq!(lex.unlisted_weight(w, table), lex.derived_weight(w), "{w}");
+                }
+            }
+            // Two lexicons never share a table.
+            let other = lexicon(if lang == "nl" { "en" } else { "nl" }).unwrap();
+            assert_ne!(lex.id, other.id);
+        }
+        assert!(lexicon("nl").unwrap().derived_weight("storingen") < 0.0);
+    }
+
+    #[test]
     fn english_covers_everyday_complaints_praise_and_slang() {
         for s in [
             "the app is buggy and laggy",
