@@ -346,6 +346,7 @@ impl Analyzer {
             }
         }
 
+        let ironic = sentiment::marks_irony(norm);
         let mut out = Vec::with_capacity(s.found.len());
         for &(company, first, n) in &s.found {
             s.own.clear();
@@ -386,6 +387,9 @@ impl Analyzer {
                         tally.add(t, weight * clause_weight(&s.clauses, ci));
                     }
                 }
+            }
+            if ironic {
+                tally.take_as_irony();
             }
             let mut score = lex.map_or(tally.score(), |l| l.calibrate(tally.score()));
             if let Some(stars) = doc.rating.filter(|r| r.is_finite())
@@ -617,6 +621,9 @@ fn sentiment_with(lex: &sentiment::Lexicon, text: &str) -> f32 {
         for (i, c) in s.clauses.iter().enumerate() {
             let t = score_clause(lex, &norm[c.start as usize..c.end as usize]);
             tally.add(t, clause_weight(&s.clauses, i));
+        }
+        if sentiment::marks_irony(norm) {
+            tally.take_as_irony();
         }
         lex.calibrate(tally.score())
     })

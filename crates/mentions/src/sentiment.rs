@@ -14,6 +14,8 @@
 //! praise ("should have been great"), praise taken back ("great... when it
 //! worked"), a product that does not do its job ("will not play"), "sent it
 //! back", "too" + a good word, and a missing thing ("no instructions").
+//! In both languages a text marked as ironic (an eye roll, #sarcasme) has
+//! its praise turned.
 
 use crate::text::{FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
 use std::cell::RefCell;
@@ -1359,6 +1361,27 @@ impl Tally {
         let emphasis = self.bangs.min(4) as f32 * EXCLAMATION;
         let x = self.sum + emphasis.copysign(self.sum);
         (x / (x * x + ALPHA).sqrt()).clamp(-1.0, 1.0)
+    }
+}
+
+/// Marks a writer puts on a text to say its praise is not meant: the
+/// eye roll, the upside-down face, a #sarcasm tag ("Bedankt @NS, echt top
+/// geregeld. 🙄").
+const IRONY_MARKS: &[&str] = &["🙄", "🙃", "#sarcasme", "#sarcasm", "#ironie", "#irony"];
+
+/// Whether normalised (lower-case) text carries one of [`IRONY_MARKS`].
+pub(crate) fn marks_irony(s: &str) -> bool {
+    // Every mark starts with a non-letter byte, so most texts are settled
+    // by a scan for '#' and the emoji's lead byte.
+    s.bytes().any(|b| b == b'#' || b == 0xf0) && IRONY_MARKS.iter().any(|m| s.contains(m))
+}
+
+impl Tally {
+    /// Turn the praise of a text marked as ironic ([`marks_irony`]).
+    pub fn take_as_irony(&mut self) {
+        if self.sum > 0.0 {
+            self.sum *= NEGATION_FLIP;
+        }
     }
 }
 

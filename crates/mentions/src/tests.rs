@@ -717,3 +717,24 @@ fn a_company_name_made_of_sentiment_words_is_not_a_judgement() {
         Positive
     );
 }
+
+#[test]
+fn praise_marked_as_irony_is_a_complaint() {
+    let a = analyzer();
+    // The eye roll sits in a clause of its own, after the company's.
+    let text = "Alweer stilgestaan bij Amersfoort. Bedankt Meeuw Air, echt top geregeld. 🙄";
+    assert_eq!(label_of(&a, text, "meeuw"), Negative);
+    let text = "Golf Internet is fast and reliable, love it #sarcasm";
+    assert_eq!(label_of(&a, text, "golf"), Negative);
+    // Without the mark the same praise stands, and a mark turns no complaint.
+    assert_eq!(
+        label_of(&a, "Bedankt Meeuw Air, echt top geregeld.", "meeuw"),
+        Positive
+    );
+    assert_eq!(
+        label_of(&a, "Telly has a terrible network 🙃", "telly"),
+        Negative
+    );
+    assert!(sentiment("Geweldig hoor, de kaartjes worden weer duurder. 🙃", "nl") < -0.05);
+    assert!(sentiment("De treinen rijden weer op tijd, top!", "nl") > 0.05);
+}
