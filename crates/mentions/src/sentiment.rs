@@ -428,6 +428,10 @@ const REVERSERS_EN: &[&str] = &[
     "protects",
     "protected",
     "protecting",
+    "rescue",
+    "rescues",
+    "rescued",
+    "rescuing",
 ];
 /// [`REVERSERS_EN`] for Dutch, which also puts the object first: "de
 /// storing is verholpen", "armoede bestrijden" (see the backward rule in
@@ -1439,6 +1443,11 @@ fn score_words(
     let mut last_added = 0.0f32;
     let mut boost = 1.0f32;
     let mut boost_left = 0u8;
+    // The own weight of an intensifier that is also a word of judgement
+    // ("super", "damn", "vreselijk"): it counts only when no word follows
+    // for it to intensify ("super!" is praise, "super slow" is no praise,
+    // "vreselijk lekker" is very tasty).
+    let mut booster_own = 0.0f32;
     // Content words left in the reach of a counterfactual ("should have").
     let mut cf_left = 0u8;
     // How far "when it worked" has got: 1 after "when"/"while", 2 after "it".
@@ -1478,6 +1487,14 @@ fn score_words(
         }
         *neg_left = 0;
         *neg_back = 0.0;
+    };
+
+    // An intensifier with nothing to intensify says what it says itself.
+    let release_booster = |t: &mut Tally, own: &mut f32| {
+        if *own != 0.0 {
+            t.sum += std::mem::take(own);
+            t.hits += 1;
+        }
     };
 
     // "wij komen hier nooit meer": the clause ends on the verdict.
@@ -1588,6 +1605,9 @@ fn score_words(
                     if boost_left > 0 {
                         v *= boost;
                     }
+                    // Intensified, or a phrase of the intensifier itself
+                    // ("kind of", "super bowl"): its own weight is spent.
+                    booster_own = 0.0;
                     // "niet snel geholpen": the negation of the first word
                     // carries over to the phrase.
                     if neg_left > 0 || prev_negated {
@@ -1660,8 +1680,13 @@ fn score_words(
                 }
                 if let Some(e) = entry
                     && e.boost != 1.0
-                    && e.weight == 0.0
                 {
+                    release_booster(&mut t, &mut booster_own);
+                    booster_own = if neg_left > 0 {
+                        e.weight * NEGATION_FLIP
+                    } else {
+                        e.weight
+                    };
                     boost *= e.boost;
                     boost_left = BOOST_REACH;
                     prev = w;
@@ -1696,6 +1721,7 @@ fn score_words(
                 if v != 0.0 {
                     if boost_left > 0 {
                         v *= boost;
+                        booster_own = 0.0;
                     }
                     if v > 0.0 && prev == "too" && neg_left == 0 && !lex.dutch {
                         // "too eager", "too good to be true": more than
@@ -1781,6 +1807,7 @@ fn score_words(
                         boost_left -= 1;
                         if boost_left == 0 {
                             boost = 1.0;
+                            release_booster(&mut t, &mut booster_own);
                         }
                     }
                 }
@@ -1794,6 +1821,9 @@ fn score_words(
             }
             Token::Bangs(n) => {
                 t.bangs += n;
+                release_booster(&mut t, &mut booster_own);
+                boost = 1.0;
+                boost_left = 0;
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
                 end_never_again(&mut t, &mut never_again);
                 nl_cf_open = false;
@@ -1808,6 +1838,7 @@ fn score_words(
                 rev_left = 0;
             }
             Token::Pause => {
+                release_booster(&mut t, &mut booster_own);
                 close_negation(&mut t, &mut neg_left, &mut neg_back);
                 end_never_again(&mut t, &mut never_again);
                 nl_cf_open = false;
@@ -1838,6 +1869,7 @@ fn score_words(
             }
         }
     }
+    release_booster(&mut t, &mut booster_own);
     close_negation(&mut t, &mut neg_left, &mut neg_back);
     end_never_again(&mut t, &mut never_again);
     t
@@ -2137,6 +2169,28 @@ mod tests {
             strong < plain && plain < weak && weak < 0.0,
             "{strong} {plain} {weak}"
         );
+    }
+
+    #[test]
+    fn an_intensifier_that_is_also_a_judgement_says_it_only_alone() {
+        // Before a word of judgement these intensify it, whatever they mean
+        // alone: "super slow" is no praise, "vreselijk lekker" is very tasty.
+        for (lang, text, plain) in [
+            ("en", "support was super slow", "support was slow"),
+            ("en", "the update is incredibly slow", "the update is slow"),
+            ("en", "damn good pizza", "good pizza"),
+            ("nl", "het eten was vreselijk lekker", "het eten was lekker"),
+            ("nl", "verschrikkelijk leuk personeel", "leuk personeel"),
+        ] {
+            let (s, p) = (score(lang, text), score(lang, plain));
+            assert!(s * p > 0.0 && s.abs() > p.abs(), "{text}: {s} vs {p}");
+        }
+        // Alone, or with nothing to intensify, they keep their own weight.
+        assert!(score("en", "the concert was super!") > 0.2);
+        assert!(score("en", "damn, missed the train") < -0.2);
+        assert!(score("nl", "het was vreselijk") < -0.2);
+        // A phrase of the intensifier spends its weight ("pretty much").
+        assert_eq!(score("en", "pretty much done"), 0.0);
     }
 
     #[test]
