@@ -85,7 +85,11 @@ const NEGATIONS_EN: &[&str] = &[
 ];
 
 /// Intensifiers (> 1) and diminishers (< 1): they scale the next sentiment word.
+/// "Less" turns it, as a negation does: "minder bureaucratie" is good news,
+/// "minder lekker" a complaint; alone, "het was minder" keeps its own weight.
 const BOOSTERS_NL: &[(&str, f32)] = &[
+    ("minder", NEGATION_FLIP),
+    ("weinig", NEGATION_FLIP),
     ("heel", 1.3),
     ("erg", 1.3),
     ("super", 1.4),
@@ -149,6 +153,8 @@ const BACKWARD_NEGATIONS_NL: &[&str] = &[
 const SPOILERS: &[&str] = &["slecht", "matig", "moeizaam", "badly", "poorly", "barely"];
 
 const BOOSTERS_EN: &[(&str, f32)] = &[
+    ("less", NEGATION_FLIP),
+    ("fewer", NEGATION_FLIP),
     ("very", 1.3),
     ("really", 1.25),
     ("extremely", 1.5),
@@ -466,7 +472,18 @@ const REVERSERS_NL: &[&str] = &[
     "verlicht",
     "aanpakken",
     "aangepakt",
+    "terugdringen",
+    "teruggedrongen",
+    "verlagen",
+    "verlaagd",
+    "verlaagt",
+    "halveren",
 ];
+
+/// Dutch verbs of falling: they take away a complaint only when it is
+/// what falls, the clause's subject ("het aantal klachten is gedaald"),
+/// not where a thing falls to ("tot een dieptepunt gedaald").
+const FALLING_NL: &[&str] = &["gedaald", "daalt", "dalen", "afgenomen", "gehalveerd"];
 /// How many words after a [`REVERSERS_EN`] verb its object reaches:
 /// "reduces a person's cancer risk", but not "removed the battery and it
 /// still froze".
@@ -1046,6 +1063,20 @@ impl Lexicon {
                     return Some(v);
                 }
             }
+            // A short vowel doubles the consonant before an ending:
+            // verschillen -> verschil, vette -> vet, dikke -> dik.
+            for suffix in ["e", "en", "er"] {
+                if let Some(stem) = cut_suffix(w, suffix)
+                    && let [.., a, b] = stem.as_bytes()
+                    && a == b
+                    && a.is_ascii_lowercase()
+                    && !matches!(a, b'a' | b'e' | b'i' | b'o' | b'u')
+                    && stem.len() >= 4
+                    && let Some(v) = get(&stem[..stem.len() - 1])
+                {
+                    return Some(v);
+                }
+            }
             for p in INTENSE_PREFIXES_NL {
                 if let Some(rest) = cut_prefix(w, p)
                     && rest.len() >= 3
@@ -1437,6 +1468,8 @@ fn score_words(
     // ("werkt niet goed"): the negation is about the whole verb phrase.
     let mut neg_verb = false;
     let mut since_sentiment = u8::MAX;
+    // Words of the clause so far, the current one included.
+    let mut words_in = 0u8;
     // Content words since a Dutch verb of what a service should do; a
     // "niet" right after it (function words aside) makes a complaint.
     let mut since_expected = u8::MAX;
@@ -1521,8 +1554,9 @@ fn score_words(
                     continue;
                 }
                 let entry = lex.entries.get(w).copied();
+                words_in = words_in.saturating_add(1);
                 if lex.dutch {
-                    if w == "meer" && prev == "nooit" {
+                    if matches!(w, "meer" | "weer") && prev == "nooit" {
                         never_again = true;
                     }
                     if let Some(e) = entry {
@@ -1695,7 +1729,20 @@ fn score_words(
                     continue;
                 }
                 let reverses = neg_left == 0 && entry.is_some_and(|e| e.reverses);
-                if reverses && lex.dutch && since_sentiment <= 2 && last_added < 0.0 {
+                // Dutch puts the verb last: the complaint it takes away is
+                // just before it, or is the clause's subject, its only
+                // judgement so far ("de wachtlijsten in de jeugdzorg zijn
+                // dit jaar gedaald").
+                let subject = t.hits == 1
+                    && t.sum == last_added
+                    && since_sentiment <= 12
+                    && words_in <= since_sentiment.saturating_add(5);
+                let falls = lex.dutch && FALLING_NL.contains(&w);
+                if (reverses || falls)
+                    && lex.dutch
+                    && ((since_sentiment <= 2 && !falls) || subject)
+                    && last_added < 0.0
+                {
                     // "de storing is verholpen": the complaint just before
                     // is taken away, and the verb says nothing more.
                     let v = last_added * REVERSED;
@@ -2089,8 +2136,21 @@ mod tests {
         neg("de stoelen zaten ongemakkelijk");
         neg("de uitleg was onduidelijk");
         assert!(score("nl", "een pareltje in de binnenstad") > 0.05);
-        // Everyday words that a lexicon sense makes polar say nothing.
+        // Everyday words that a lexicon sense makes polar say nothing, nor
+        // do forms that a rule would read as another word: "hele" is not
+        // "hel", "verschillen" is "verschil" (a doubled consonant), not a
+        // compound ending in "chillen", "banen" (jobs) is not "ban".
         assert_eq!(score("nl", "De prijs van de zorg in 2026, per maand."), 0.0);
+        assert_eq!(
+            score(
+                "nl",
+                "De hele wijk telt 300 banen; de verschillen zijn klein."
+            ),
+            0.0
+        );
+        let nl = lexicon("nl").unwrap();
+        assert!(!nl.words.contains_key("verschillen"));
+        assert_eq!(nl.inflected("verschillen"), Some(0.0));
         assert_eq!(score("nl", "Laat maar zien wat er gemaakt is."), 0.0);
         neg("ik ben halverwege gestopt");
         // Praise that should have been, and never again.
