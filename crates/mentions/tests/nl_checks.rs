@@ -7,9 +7,10 @@
 use repmon_mentions::{label, sentiment};
 use repmon_model::Sentiment;
 
-/// The share labelled right when the rules were last tuned was 368/410;
-/// a change that loses more than a handful is a regression.
-const AT_LEAST: f64 = 0.88;
+/// The share labelled right when the rules were last tuned was 528/610
+/// (the sixth set, written last, is the hardest); a change that loses more
+/// than a handful is a regression.
+const AT_LEAST: f64 = 0.85;
 
 #[test]
 fn dutch_check_sentences_keep_their_labels() {
