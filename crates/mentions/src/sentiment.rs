@@ -709,6 +709,8 @@ struct Entry {
     /// May stand between a Dutch service verb and its "niet" (see
     /// [`BETWEEN_VERB_AND_NIET`]).
     between_verb_and_niet: bool,
+    /// A Dutch verb of falling ([`FALLING_NL`]).
+    falls: bool,
     /// Dutch "had"/"zou" opens a counterfactual and "moeten"/"horen"
     /// closes it: "had mooi moeten zijn".
     opens_counterfactual_nl: bool,
@@ -845,6 +847,7 @@ impl Lexicon {
             sends: false,
             reverses: false,
             between_verb_and_niet: false,
+            falls: false,
             opens_counterfactual_nl: false,
             closes_counterfactual_nl: false,
         };
@@ -886,6 +889,9 @@ impl Lexicon {
             }
             for &w in BETWEEN_VERB_AND_NIET {
                 entries.entry(w).or_insert(blank).between_verb_and_niet = true;
+            }
+            for &w in FALLING_NL {
+                entries.entry(w).or_insert(blank).falls = true;
             }
             for w in ["had", "hadden", "zou", "zouden"] {
                 entries.entry(w).or_insert(blank).opens_counterfactual_nl = true;
@@ -1400,15 +1406,24 @@ impl Tally {
 }
 
 /// Marks a writer puts on a text to say its praise is not meant: the
-/// eye roll, the upside-down face, a #sarcasm tag ("Bedankt @NS, echt top
-/// geregeld. 🙄").
-const IRONY_MARKS: &[&str] = &["🙄", "🙃", "#sarcasme", "#sarcasm", "#ironie", "#irony"];
+/// eye roll and the upside-down face ("Bedankt @NS, echt top geregeld.
+/// 🙄"), and tags that start "#sarcas", "#ironi" or "#irony".
+const IRONY_EMOJI: &[&str] = &["🙄", "🙃"];
+const IRONY_TAGS: &[&str] = &["sarcas", "ironi", "irony"];
 
-/// Whether normalised (lower-case) text carries one of [`IRONY_MARKS`].
+/// Whether normalised (lower-case) text carries one of the irony marks.
 pub(crate) fn marks_irony(s: &str) -> bool {
-    // Every mark starts with a non-letter byte, so most texts are settled
-    // by a scan for '#' and the emoji's lead byte.
-    s.bytes().any(|b| b == b'#' || b == 0xf0) && IRONY_MARKS.iter().any(|m| s.contains(m))
+    // Every mark starts with '#' or an emoji's lead byte: a vectorised
+    // scan for those two settles most texts without looking further.
+    let b = s.as_bytes();
+    memchr::memchr2_iter(b'#', 0xf0, b).any(|i| {
+        let rest = &s[i..];
+        if b[i] == b'#' {
+            IRONY_TAGS.iter().any(|t| rest[1..].starts_with(t))
+        } else {
+            IRONY_EMOJI.iter().any(|e| rest.starts_with(e))
+        }
+    })
 }
 
 impl Tally {
@@ -1737,7 +1752,7 @@ fn score_words(
                     && t.sum == last_added
                     && since_sentiment <= 12
                     && words_in <= since_sentiment.saturating_add(5);
-                let falls = lex.dutch && FALLING_NL.contains(&w);
+                let falls = entry.is_some_and(|e| e.falls);
                 if (reverses || falls)
                     && lex.dutch
                     && ((since_sentiment <= 2 && !falls) || subject)
