@@ -76,12 +76,15 @@ const NEGATIONS_NL: &[&str] = &[
     "niets",
     "nergens",
     "allerminst",
+    // A concession turns what it concedes: "ondanks de drukte" is no
+    // complaint, "ondanks de goede recensies" no praise.
+    "ondanks",
 ];
 const NEGATIONS_EN: &[&str] = &[
     "not", "no", "never", "without", "nothing", "none", "nobody", "nowhere", "neither", "nor",
     "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont",
     "wouldnt", "shouldnt", "couldnt", "havent", "hasnt", "hadnt", "aint", "nope", "barely",
-    "hardly", "rarely", "seldom",
+    "hardly", "rarely", "seldom", "despite",
 ];
 
 /// Intensifiers (> 1) and diminishers (< 1): they scale the next sentiment word.
@@ -2089,6 +2092,11 @@ mod tests {
         assert!(score("nl", "de app werkt niet") < -0.1);
         assert!(score("nl", "snel geholpen") > 0.1);
         assert!(score("nl", "niet snel geholpen") < 0.0);
+        // A concession turns what it concedes, and "nog nooit zulke" is
+        // praise, not a negation.
+        assert!(score("nl", "ondanks de drukte") > 0.05);
+        assert!(score("en", "despite the great reviews") < -0.05);
+        assert!(score("nl", "ik heb nog nooit zulke malse spareribs gehad") > 0.1);
         assert!(score("en", "the support was not helpful") < -0.1);
         assert!(score("en", "the support wasn't helpful at all") < -0.1);
         assert!(score("nl", "geen probleem") > 0.0);
