@@ -7,10 +7,10 @@
 use repmon_mentions::{label, sentiment};
 use repmon_model::Sentiment;
 
-/// The share labelled right when the rules were last tuned was 528/610
-/// (the sixth set, written last, is the hardest); a change that loses more
-/// than a handful is a regression.
-const AT_LEAST: f64 = 0.85;
+/// The share labelled right when the rules were last tuned was 730/860
+/// (the sets written last, blind, are the hardest); a change that loses
+/// more than a handful is a regression.
+const AT_LEAST: f64 = 0.84;
 
 #[test]
 fn dutch_check_sentences_keep_their_labels() {
