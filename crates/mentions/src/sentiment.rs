@@ -1219,8 +1219,9 @@ pub(crate) fn is_modifier_in(w: &str, lang: &str) -> bool {
 
 /// Longest word [`DerivedWeights`] remembers; a slot is then 32 bytes.
 const SLOT_WORD: usize = 27;
-/// 2^13 slots per lexicon: 256 KB per thread.
-const SLOT_BITS: u32 = 13;
+/// 2^14 slots per lexicon, 512 KB per thread: room for the unlisted words
+/// of a few thousand tweets without them pushing each other out.
+const SLOT_BITS: u32 = 14;
 
 /// One remembered unlisted word (`len` 0: empty).
 #[derive(Clone, Copy)]
