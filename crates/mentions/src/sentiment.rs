@@ -1027,19 +1027,25 @@ impl Lexicon {
 
     /// What the forms of an unlisted word give it; see [`Lexicon::weight`].
     fn derived_weight(&self, w: &str) -> f32 {
-        let mut buf = [0u8; 48];
-        if let Some(squeezed) = squeeze(w, 2, &mut buf)
-            && let Some(&v) = self.words.get(squeezed)
+        // Most words have no run of three equal letters: one scan says so.
+        if w.as_bytes()
+            .windows(3)
+            .any(|x| x[0] == x[1] && x[1] == x[2])
         {
-            return v * ELONGATION;
-        }
-        if let Some(squeezed) = squeeze(w, 1, &mut buf) {
-            if let Some(&v) = self.words.get(squeezed) {
+            let mut buf = [0u8; 48];
+            if let Some(squeezed) = squeeze(w, 2, &mut buf)
+                && let Some(&v) = self.words.get(squeezed)
+            {
                 return v * ELONGATION;
             }
-            let v = self.inflected(squeezed).unwrap_or(0.0);
-            if v != 0.0 {
-                return v * ELONGATION;
+            if let Some(squeezed) = squeeze(w, 1, &mut buf) {
+                if let Some(&v) = self.words.get(squeezed) {
+                    return v * ELONGATION;
+                }
+                let v = self.inflected(squeezed).unwrap_or(0.0);
+                if v != 0.0 {
+                    return v * ELONGATION;
+                }
             }
         }
         let v = self.inflected(w).unwrap_or(0.0);
@@ -1063,8 +1069,16 @@ impl Lexicon {
         let get = |s: &str| self.words.get(s).copied();
         if self.dutch {
             // goede -> goed, storingen -> storing, slechtste -> slecht,
-            // and diminutives: pareltje -> parel, feestje -> feest
-            for suffix in ["e", "en", "ste", "er", "s", "tje", "je", "etje", "pje"] {
+            // and diminutives: pareltje -> parel, feestje -> feest. Only
+            // the endings that end as the word does are tried.
+            let endings: &[&str] = match w.as_bytes().last() {
+                Some(b'e') => &["e", "ste", "tje", "je", "etje", "pje"],
+                Some(b'n') => &["en"],
+                Some(b'r') => &["er"],
+                Some(b's') => &["s"],
+                _ => &[],
+            };
+            for &suffix in endings {
                 if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && let Some(v) = get(stem)
@@ -1074,7 +1088,13 @@ impl Lexicon {
             }
             // A short vowel doubles the consonant before an ending:
             // verschillen -> verschil, vette -> vet, dikke -> dik.
-            for suffix in ["e", "en", "er"] {
+            let endings: &[&str] = match w.as_bytes().last() {
+                Some(b'e') => &["e"],
+                Some(b'n') => &["en"],
+                Some(b'r') => &["er"],
+                _ => &[],
+            };
+            for &suffix in endings {
                 if let Some(stem) = cut_suffix(w, suffix)
                     && let [.., a, b] = stem.as_bytes()
                     && a == b
@@ -1118,8 +1138,21 @@ impl Lexicon {
                 }
             }
         } else {
-            // delays -> delay, crashed -> crash, crashing -> crash, loved -> love
-            for suffix in ["s", "es", "ed", "d", "ing", "ly"] {
+            // delays -> delay, crashed -> crash, crashing -> crash, loved
+            // -> love. Each table holds only the endings that end as the
+            // word does, in the order they are tried.
+            type Respelled = &'static [(&'static str, &'static str)];
+            let (endings, respelled, doubled): (&[&str], Respelled, &[&str]) =
+                match w.as_bytes().last() {
+                    Some(b's') => (&["s", "es"], &[("ies", "y"), ("iness", "y")], &[]),
+                    Some(b'd') => (&["ed", "d"], &[("ied", "y")], &["ed"]),
+                    Some(b'g') => (&["ing"], &[("ing", "e")], &["ing"]),
+                    Some(b'y') => (&["ly"], &[("ily", "y")], &[]),
+                    Some(b'r') => (&[], &[("ier", "y")], &[]),
+                    Some(b't') => (&[], &[("iest", "y")], &[]),
+                    _ => (&[], &[], &[]),
+                };
+            for &suffix in endings {
                 if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && let Some(v) = get(stem)
@@ -1131,15 +1164,7 @@ impl Lexicon {
             // worried -> worry, angrily -> angry, hating -> hate, and a
             // doubled consonant: stopped -> stop, sobbing -> sob.
             let mut buf = [0u8; 48];
-            for (suffix, tail) in [
-                ("ies", "y"),
-                ("ied", "y"),
-                ("ier", "y"),
-                ("iest", "y"),
-                ("ily", "y"),
-                ("iness", "y"),
-                ("ing", "e"),
-            ] {
+            for &(suffix, tail) in respelled {
                 if let Some(stem) = cut_suffix(w, suffix)
                     && stem.len() >= 3
                     && stem.len() + tail.len() <= buf.len()
@@ -1158,7 +1183,7 @@ impl Lexicon {
             if let Some(v) = self.turned_by_prefix(w) {
                 return Some(v);
             }
-            for suffix in ["ed", "ing"] {
+            for &suffix in doubled {
                 if let Some(stem) = cut_suffix(w, suffix)
                     && let [.., a, b] = stem.as_bytes()
                     && a == b
