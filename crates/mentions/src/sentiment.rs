@@ -750,6 +750,9 @@ pub(crate) struct Symbols {
     emoji: FastMap<char, f32>,
     /// Longest first, so ":-)" wins over ":-".
     emoticons: Vec<(&'static str, f32)>,
+    /// For each first byte, where its emoticons are in `emoticons` (which
+    /// is sorted by first byte, then longest first).
+    by_first: [(u16, u16); 128],
 }
 
 pub(crate) static NL: LazyLock<Lexicon> =
@@ -1371,8 +1374,22 @@ impl Symbols {
                 _ => emoticons.push((key, w)),
             }
         }
-        emoticons.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        Self { emoji, emoticons }
+        emoticons.sort_by_key(|(k, _)| (k.as_bytes()[0], std::cmp::Reverse(k.len())));
+        let mut by_first = [(0u16, 0u16); 128];
+        for (i, (k, _)) in emoticons.iter().enumerate() {
+            let first = k.as_bytes()[0];
+            if let Some(range) = by_first.get_mut(first as usize) {
+                if range.1 == 0 {
+                    range.0 = i as u16;
+                }
+                range.1 = i as u16 + 1;
+            }
+        }
+        Self {
+            emoji,
+            emoticons,
+            by_first,
+        }
     }
 
     #[cfg(test)]
@@ -1383,17 +1400,20 @@ impl Symbols {
     /// The emoticon starting at byte `at` of `s`, with its length.
     fn emoticon(&self, s: &str, at: usize) -> Option<(usize, f32)> {
         let rest = s.get(at..)?;
-        let first = rest.as_bytes().first()?;
-        self.emoticons.iter().find_map(|&(e, v)| {
-            if e.as_bytes().first() != Some(first) || !rest.starts_with(e) {
-                return None;
-            }
-            let next = rest[e.len()..].chars().next();
-            let last = e.chars().next_back()?;
-            // ":d" must not be the start of ":data", ":/" not of "https://".
-            let glued = next.is_some_and(|n| (is_word_char(last) && is_word_char(n)) || n == '/');
-            (!glued).then_some((e.len(), v))
-        })
+        let &(from, to) = self.by_first.get(*rest.as_bytes().first()? as usize)?;
+        self.emoticons[from as usize..to as usize]
+            .iter()
+            .find_map(|&(e, v)| {
+                if !rest.starts_with(e) {
+                    return None;
+                }
+                let next = rest[e.len()..].chars().next();
+                let last = e.chars().next_back()?;
+                // ":d" must not be the start of ":data", ":/" not of "https://".
+                let glued =
+                    next.is_some_and(|n| (is_word_char(last) && is_word_char(n)) || n == '/');
+                (!glued).then_some((e.len(), v))
+            })
     }
 }
 
