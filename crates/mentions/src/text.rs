@@ -560,7 +560,7 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                     j += 1;
                 }
                 let next_is_word = char_at(s, j).is_some_and(is_word_char);
-                if !next_is_word && (3..=12).contains(&(j - i)) {
+                if !next_is_word && may_contrast(b[i], b[j - 1], j - i) {
                     let (coord, sub) = contrast_kind(&s[i..j]);
                     if coord || sub {
                         push(out, start, i, contrast);
@@ -577,6 +577,31 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
         i += 1;
     }
     push(out, start, b.len(), contrast);
+}
+
+/// Whether a word with these first and last letters and this length may
+/// be a contrast word: a cheap test that spares most words the string
+/// comparisons of [`contrast_kind`] (a test keeps the two in step).
+#[inline]
+fn may_contrast(first: u8, last: u8, len: usize) -> bool {
+    matches!(
+        (len, first, last),
+        (3, b'b', b't')
+            | (3, b'y', b't')
+            | (4, b'm', b'r')
+            | (4, b'd', b'h')
+            | (6, b'e', b'r')
+            | (6, b't', b'h')
+            | (6, b'h', b'l')
+            | (7, b'h', b'r')
+            | (7, b'w', b's')
+            | (7, b't', b'l')
+            | (8, b'a', b'h')
+            | (8, b'o', b'n')
+            | (8, b'a', b'l')
+            | (11, b'd', b'n')
+            | (12, b'n', b's')
+    )
 }
 
 /// Whether a word is a coordinating or a subordinating contrast word.
@@ -1081,6 +1106,10 @@ mod tests {
 
     #[test]
     fn contrast_lists_and_matcher_agree() {
+        for w in CONTRAST.iter().chain(CONTRAST_SUB) {
+            let b = w.as_bytes();
+            assert!(may_contrast(b[0], b[b.len() - 1], b.len()), "{w}");
+        }
         for w in CONTRAST {
             assert_eq!(contrast_kind(w), (true, false), "{w}");
         }
