@@ -77,41 +77,31 @@ pub(crate) fn is_word_char(c: char) -> bool {
     }
 }
 
+/// A table of the ASCII bytes for which the test holds; bytes from 0x80
+/// up are false (they belong to a longer char that must be decoded first).
+macro_rules! ascii_table {
+    (|$c:ident| $test:expr) => {{
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 128 {
+            let $c = b as u8;
+            table[b] = $test;
+            b += 1;
+        }
+        table
+    }};
+}
+
 /// ASCII bytes that [`Normalized::push`] copies as they are (but for
 /// case): not whitespace, not the backtick (an apostrophe), not 0x0b.
-const ASCII_PLAIN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        table[b] = !c.is_ascii_whitespace() && c != b'`' && c != 0x0b;
-        b += 1;
-    }
-    table
-};
+const ASCII_PLAIN: [bool; 256] =
+    ascii_table!(|c| !c.is_ascii_whitespace() && c != b'`' && c != 0x0b);
 
 /// ASCII letters, by byte.
-const ASCII_LETTER: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = (b as u8).is_ascii_alphabetic();
-        b += 1;
-    }
-    table
-};
+const ASCII_LETTER: [bool; 256] = ascii_table!(|c| c.is_ascii_alphabetic());
 
-/// [`is_word_char`] for each byte below 0x80 (and false above, where a
-/// byte is part of a longer char that must be decoded first).
-const ASCII_WORD: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
-        b += 1;
-    }
-    table
-};
+/// [`is_word_char`] for each byte below 0x80.
+const ASCII_WORD: [bool; 256] = ascii_table!(|c| c.is_ascii_alphanumeric() || c == b'_');
 
 /// The separator between title and body, and the mark of a paragraph break:
 /// no pattern contains it, so no match spans two paragraphs.
