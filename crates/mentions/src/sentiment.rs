@@ -1432,6 +1432,13 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// Turn the praise of a text marked as ironic ([`marks_irony`]).
+    pub fn take_as_irony(&mut self) {
+        if self.sum > 0.0 {
+            self.sum *= NEGATION_FLIP;
+        }
+    }
+
     /// Add another clause's tally, scaled by `weight`.
     pub fn add(&mut self, other: Tally, weight: f32) {
         if other.takes_back_praise && self.sum > 0.0 {
@@ -1473,15 +1480,6 @@ pub(crate) fn marks_irony(s: &str) -> bool {
             IRONY_EMOJI.iter().any(|e| rest.starts_with(e))
         }
     })
-}
-
-impl Tally {
-    /// Turn the praise of a text marked as ironic ([`marks_irony`]).
-    pub fn take_as_irony(&mut self) {
-        if self.sum > 0.0 {
-            self.sum *= NEGATION_FLIP;
-        }
-    }
 }
 
 /// Score one clause of normalised (lower-case) text.
