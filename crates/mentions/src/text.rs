@@ -415,6 +415,11 @@ impl<'a> Iterator for Tokens<'a> {
     fn next(&mut self) -> Option<Token<'a>> {
         let s = self.s;
         loop {
+            // Most steps are a space between words: pass them at once.
+            let b = s.as_bytes();
+            while b.get(self.pos) == Some(&b' ') {
+                self.pos += 1;
+            }
             let c = char_at(s, self.pos)?;
             let start = self.pos;
             if is_word_char(c) {
