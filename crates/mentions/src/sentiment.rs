@@ -1799,7 +1799,8 @@ fn score_words(
                     && t.sum == last_added
                     && since_sentiment <= 12
                     && words_in <= since_sentiment.saturating_add(5);
-                let falls = entry.is_some_and(|e| e.falls);
+                // A negated fall takes nothing away: "niet gedaald".
+                let falls = neg_left == 0 && entry.is_some_and(|e| e.falls);
                 if (reverses || falls)
                     && lex.dutch
                     && ((since_sentiment <= 2 && !falls) || subject)
@@ -2141,6 +2142,22 @@ mod tests {
         assert!(score("nl", "ondanks de drukte") > 0.05);
         assert!(score("en", "despite the great reviews") < -0.05);
         assert!(score("nl", "ik heb nog nooit zulke malse spareribs gehad") > 0.1);
+        // "Less" turns the word after it; alone it is a complaint.
+        assert!(score("nl", "minder bureaucratie") > 0.05);
+        assert!(score("nl", "het eten was minder lekker") < -0.05);
+        assert!(score("nl", "de kwaliteit is minder geworden") < -0.05);
+        assert!(score("en", "less stress, fewer problems") > 0.05);
+        assert!(score("en", "the staff were less helpful") < -0.05);
+        // A fall takes away the complaint that is its subject, not one it
+        // falls to, and not when it is denied.
+        assert!(score("nl", "het aantal klachten is dit jaar flink gedaald") > 0.05);
+        assert!(score("nl", "de koers is tot een dieptepunt gedaald") < -0.05);
+        assert!(score("nl", "de klachten zijn niet gedaald") < -0.05);
+        assert!(score("nl", "de storing in de regio utrecht is gisteren verholpen") > 0.05);
+        // "nooit weer" is "nooit meer": a verdict, unless it is trouble
+        // that never comes back.
+        assert!(score("nl", "hier kom ik nooit weer") < -0.05);
+        assert!(score("nl", "nooit weer problemen met de lader") > 0.05);
         assert!(score("en", "the support was not helpful") < -0.1);
         assert!(score("en", "the support wasn't helpful at all") < -0.1);
         assert!(score("nl", "geen probleem") > 0.0);
