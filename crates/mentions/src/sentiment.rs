@@ -870,13 +870,19 @@ impl Lexicon {
         for (&w, &v) in &words {
             entries.entry(w).or_insert(blank).weight = v;
         }
-        for &w in negations {
-            entries.entry(w).or_insert(blank).negation = true;
-        }
-        if dutch {
-            for &w in BACKWARD_NEGATIONS_NL {
-                entries.entry(w).or_insert(blank).negates_back = true;
+        // Give each listed word a role, making its entry where there is none.
+        let mark = |entries: &mut FastMap<&'static str, Entry>,
+                    listed: &[&'static str],
+                    role: fn(&mut Entry)| {
+            for &w in listed {
+                role(entries.entry(w).or_insert(blank));
             }
+        };
+        mark(&mut entries, negations, |e| e.negation = true);
+        if dutch {
+            mark(&mut entries, BACKWARD_NEGATIONS_NL, |e| {
+                e.negates_back = true
+            });
         }
         for &w in SPOILERS {
             if let Some(e) = entries.get_mut(w) {
@@ -890,37 +896,26 @@ impl Lexicon {
             entries.entry(a).or_insert(blank).opens_phrase = true;
         }
         if dutch {
-            for &w in EXPECTED_NL {
-                entries.entry(w).or_insert(blank).expected = true;
-            }
-            for &w in BETWEEN_VERB_AND_NIET {
-                entries.entry(w).or_insert(blank).between_verb_and_niet = true;
-            }
-            for &w in FALLING_NL {
-                entries.entry(w).or_insert(blank).falls = true;
-            }
-            for w in ["had", "hadden", "zou", "zouden"] {
-                entries.entry(w).or_insert(blank).opens_counterfactual_nl = true;
-            }
-            for w in ["moeten", "horen"] {
-                entries.entry(w).or_insert(blank).closes_counterfactual_nl = true;
-            }
+            mark(&mut entries, EXPECTED_NL, |e| e.expected = true);
+            mark(&mut entries, BETWEEN_VERB_AND_NIET, |e| {
+                e.between_verb_and_niet = true
+            });
+            mark(&mut entries, FALLING_NL, |e| e.falls = true);
+            mark(&mut entries, &["had", "hadden", "zou", "zouden"], |e| {
+                e.opens_counterfactual_nl = true
+            });
+            mark(&mut entries, &["moeten", "horen"], |e| {
+                e.closes_counterfactual_nl = true
+            });
+            mark(&mut entries, REVERSERS_NL, |e| e.reverses = true);
         } else {
-            for &w in COUNTERFACTUAL_ENDS_EN {
-                entries.entry(w).or_insert(blank).ends_counterfactual = true;
-            }
-            for &w in PRAISE_LIMITS_EN {
-                entries.entry(w).or_insert(blank).limits_praise = true;
-            }
-            for &w in EXPECTED_EN {
-                entries.entry(w).or_insert(blank).expected = true;
-            }
-            for &w in SENDS_EN {
-                entries.entry(w).or_insert(blank).sends = true;
-            }
-        }
-        for &w in if dutch { REVERSERS_NL } else { REVERSERS_EN } {
-            entries.entry(w).or_insert(blank).reverses = true;
+            mark(&mut entries, COUNTERFACTUAL_ENDS_EN, |e| {
+                e.ends_counterfactual = true
+            });
+            mark(&mut entries, PRAISE_LIMITS_EN, |e| e.limits_praise = true);
+            mark(&mut entries, EXPECTED_EN, |e| e.expected = true);
+            mark(&mut entries, SENDS_EN, |e| e.sends = true);
+            mark(&mut entries, REVERSERS_EN, |e| e.reverses = true);
         }
         Self {
             words,
