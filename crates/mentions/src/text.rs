@@ -282,7 +282,7 @@ fn offset_in(outer: &str, inner: &str) -> usize {
 pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
     match i.checked_sub(1).and_then(|j| s.as_bytes().get(j)) {
         // An ASCII byte ends a char, and `i` is then a char boundary.
-        Some(&b) if b.is_ascii() && i <= s.len() => Some(b as char),
+        Some(&b) if b.is_ascii() => Some(b as char),
         _ => s.get(..i)?.chars().next_back(),
     }
 }
