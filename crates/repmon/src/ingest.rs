@@ -72,7 +72,11 @@ pub fn all_sources_polled(store: &Store, config: &Config) -> anyhow::Result<bool
 /// One source's poll result on its way to the ingest step.
 pub struct Fetched {
     pub source: Source,
+    /// When the poll started.
     pub at: DateTime<Utc>,
+    /// When its answer was in hand: a `Retry-After` counts from here, not
+    /// from `at` (a slow answer would otherwise shorten the wait it asks for).
+    pub answered: DateTime<Utc>,
     pub result: Result<PollOutcome, SourceError>,
     /// Told when the result is stored (or failed to be), so that the source's
     /// next poll starts from the validators this one saved.
@@ -106,6 +110,7 @@ pub async fn fetch_with(fetcher: &Fetcher, source: &Source, state: &SourceState)
     Fetched {
         source: source.clone(),
         at,
+        answered: Utc::now(),
         result,
         stored: None,
     }
@@ -166,8 +171,8 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                 health.last_error = Some(msg.clone());
                 health.last_error_at = Some(fetched.at);
                 health.retry_after = e
-                    .retry_after(fetched.at)
-                    .map(|wait| fetched.at + wait.min(MAX_RETRY_AFTER));
+                    .retry_after(fetched.answered)
+                    .map(|wait| fetched.answered + wait.min(MAX_RETRY_AFTER));
                 if e.is_gone() && record.retired_for(&fetched.source).is_none() {
                     tracing::warn!(
                         source = %id,
