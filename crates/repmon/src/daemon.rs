@@ -136,6 +136,19 @@ async fn run_until(config: Config, stop: impl std::future::Future<Output = ()>) 
             "some work did not finish within 30s and was abandoned; committed data is intact"
         );
     }
+    // A blocking job a task started (a store read, an ingest) or an HTTP
+    // connection's handler can hold the store a moment longer. Stopped means
+    // the store is closed, so a daemon started next (a restart in the same
+    // process) can open it.
+    let store = Arc::downgrade(&app.store);
+    drop((app, alerts));
+    let closing = std::time::Instant::now();
+    while store.strong_count() > 0 && closing.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if store.strong_count() > 0 {
+        tracing::warn!("the store is still in use 10s after stopping");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -759,11 +772,17 @@ mod tests {
     /// A healthy and a failing feed, polled hourly: after its first poll a
     /// source is not polled again while a test runs.
     fn daemon_config(dir: &std::path::Path, web: &str) -> Config {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // Below the ephemeral range, which the fixture servers' port-0 binds
+        // draw from: a port found by binding port 0 could be taken by one
+        // of those before the daemon binds it.
+        static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+        let port = loop {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let port = 20_000 + (std::process::id() % 500) as u16 * 20 + n % 20;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                break port;
+            }
+        };
         let path = dir.join("repmon.toml");
         let text = format!(
             r#"
@@ -813,6 +832,9 @@ url = "{web}/fail.xml"
             }));
             let deadline = Instant::now() + Duration::from_secs(10);
             while reqwest::get(format!("{api}/healthz")).await.is_err() {
+                if task.is_finished() {
+                    panic!("the daemon stopped at once: {:?}", task.await.unwrap());
+                }
                 assert!(Instant::now() < deadline, "the daemon did not come up");
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
