@@ -79,6 +79,9 @@ const NEGATIONS_NL: &[&str] = &[
     // A concession turns what it concedes: "ondanks de drukte" is no
     // complaint, "ondanks de goede recensies" no praise.
     "ondanks",
+    // "nauwelijks smaak", "amper verbetering": hardly is not at all.
+    "nauwelijks",
+    "amper",
 ];
 const NEGATIONS_EN: &[&str] = &[
     "not", "no", "never", "without", "nothing", "none", "nobody", "nowhere", "neither", "nor",
@@ -128,8 +131,6 @@ const BOOSTERS_NL: &[(&str, f32)] = &[
     ("vrij", 0.85),
     ("redelijk", 0.8),
     ("tamelijk", 0.8),
-    ("nauwelijks", 0.5),
-    ("amper", 0.5),
     ("ietwat", 0.6),
     ("kei", 1.4),
     ("flink", 1.3),
@@ -529,6 +530,15 @@ const SENT_BACK: f32 = -1.5;
 /// score alike, 0 and +0.3 a little worse).
 const TOO_MUCH_PRAISE: f32 = -0.3;
 
+/// Verbs of thinking and expecting: a negation before one is spent on it
+/// ("had nooit gedacht dat", "didn't expect it to be").
+fn is_surprise(w: &str) -> bool {
+    matches!(
+        w,
+        "gedacht" | "verwacht" | "gedroomd" | "thought" | "expected" | "imagined" | "dreamed"
+    )
+}
+
 /// The weight of "no" + a word the lexicon says nothing about ("no
 /// instructions", "no keynote"): a mild complaint (chosen on the VADER
 /// tuning part; -0.5 to -1.5 score alike).
@@ -573,6 +583,21 @@ fn lacks_something(w: &str, dutch: bool) -> bool {
                     | "grote"
                     | "groot"
                     | "goede"
+                    // "geen moment", "geen kruimel over", "geen tien
+                    // minuten": never, nothing left, less than.
+                    | "moment"
+                    | "minuut"
+                    | "seconde"
+                    | "kruimel"
+                    | "een"
+                    | "twee"
+                    | "drie"
+                    | "vier"
+                    | "vijf"
+                    | "tien"
+                    | "twintig"
+                    | "half"
+                    | "halve"
             );
     }
     w.len() > 2
@@ -1759,6 +1784,18 @@ fn score_words(
                     since_sentiment = since_sentiment.saturating_add(1);
                     continue;
                 }
+                if neg_left > 0 && is_surprise(w) {
+                    // "ik had nooit gedacht dat bloemkool zo lekker kon
+                    // zijn", "never expected it to be this good": the
+                    // negation goes with the thinking, and what follows is
+                    // the surprise, said as it is.
+                    neg_left = 0;
+                    neg_back = 0.0;
+                    prev = w;
+                    prev_added = 0.0;
+                    since_sentiment = since_sentiment.saturating_add(1);
+                    continue;
+                }
                 if let Some(e) = entry
                     && e.ends_counterfactual
                     && is_counterfactual(prev, w)
@@ -2628,5 +2665,46 @@ mod tests {
         assert_eq!(score("en", "no matter what the weather"), 0.0);
         assert_eq!(label_en("no problem at all"), Positive);
         assert_eq!(label_en("no one was hurt"), Positive);
+        // Dutch: never, nothing left over, less than.
+        for s in [
+            "Er bleef geen kruimel over.",
+            "Geen moment het gevoel gehad dat we weg moesten.",
+            "We zaten nog geen tien minuten of het voorgerecht stond er al.",
+        ] {
+            assert!(score("nl", s) > -0.05, "{s}: {}", score("nl", s));
+        }
+        assert!(score("nl", "nog steeds geen bevestiging") <= -0.05);
+    }
+
+    #[test]
+    fn a_negated_expectation_leaves_the_surprise_as_it_is() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        let nl = |t: &str| crate::label(score("nl", t));
+        assert_eq!(
+            nl("Ik had nooit gedacht dat bloemkool zo lekker kon zijn."),
+            Positive
+        );
+        assert_eq!(
+            nl("Ik had niet verwacht dat ze in een wegrestaurant zo goed konden koken."),
+            Positive
+        );
+        assert_eq!(
+            nl("Ik had niet verwacht dat het zo slecht zou zijn."),
+            Negative
+        );
+        assert_eq!(label_en("i never expected it to be this good"), Positive);
+        assert_eq!(label_en("I never thought it would be this bad"), Negative);
+        // The negation still turns what it meets before the verb.
+        assert_eq!(nl("niet lekker, had ik niet gedacht"), Negative);
+    }
+
+    #[test]
+    fn hardly_is_not_at_all() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        let nl = |t: &str| crate::label(score("nl", t));
+        assert_eq!(nl("De soep had nauwelijks smaak."), Negative);
+        assert_eq!(nl("Er was amper verbetering te zien."), Negative);
+        assert_eq!(nl("We hoefden nauwelijks te wachten."), Positive);
+        assert_eq!(score("nl", "De prijzen stegen nauwelijks."), 0.0);
     }
 }

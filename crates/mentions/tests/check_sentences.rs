@@ -1,7 +1,8 @@
 //! The project's own check sentences must keep getting their labels:
 //! Dutch restaurant reviews, webcare and political tweets
-//! (`tests/data/nl_checks.tsv`) and English tweets
-//! (`tests/data/en_checks.tsv`), written for repmon. The public Dutch sets
+//! (`tests/data/nl_checks.tsv`, `nl_restaurant_checks.tsv`) and English
+//! tweets (`tests/data/en_checks.tsv`, `en_topic_checks.tsv`), written for
+//! repmon. The public Dutch sets
 //! may only be measured on, so the Dutch sentences are what the Dutch rules
 //! were tuned with; these tests guard both against regressions and print
 //! the misses (`--nocapture`).
@@ -40,7 +41,7 @@ fn keep_their_labels(data: &str, lang: &str, at_least: f64) {
     assert!(share >= at_least, "{right}/{n} = {share:.3} < {at_least}");
 }
 
-/// 730/860 when the rules were last tuned (the sets written last, blind,
+/// 731/860 when the rules were last tuned (the sets written last, blind,
 /// are the hardest); a change that loses more than a handful is a
 /// regression.
 #[test]
@@ -48,8 +49,21 @@ fn dutch_check_sentences_keep_their_labels() {
     keep_their_labels(include_str!("data/nl_checks.tsv"), "nl", 0.84);
 }
 
-/// 229/300 when last tuned; the same margin as for Dutch.
+/// 232/300 when last tuned; the same margin as for Dutch.
 #[test]
 fn english_check_tweets_keep_their_labels() {
     keep_their_labels(include_str!("data/en_checks.tsv"), "en", 0.75);
+}
+
+/// 302/420 after round 7 (285 before): implicit restaurant complaints are
+/// the hardest Dutch sentences there are for a lexicon.
+#[test]
+fn dutch_restaurant_sentences_keep_their_labels() {
+    keep_their_labels(include_str!("data/nl_restaurant_checks.tsv"), "nl", 0.70);
+}
+
+/// 314/420 after round 7 (299 before): neutral news about named topics.
+#[test]
+fn english_topic_tweets_keep_their_labels() {
+    keep_their_labels(include_str!("data/en_topic_checks.tsv"), "en", 0.73);
 }
