@@ -778,7 +778,7 @@ mod tests {
         static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
         let port = loop {
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let port = 20_000 + (std::process::id() % 500) as u16 * 20 + n % 20;
+            let port = 20_000 + ((std::process::id() % 500) as u16 * 20 + n) % 10_000;
             if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
                 break port;
             }
