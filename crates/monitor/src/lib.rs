@@ -387,12 +387,13 @@ const EXCERPT_CHARS: usize = 280;
 pub struct Monitor {
     store: Arc<Store>,
     config: Arc<Config>,
-    /// The last snapshot this process recorded, and how many documents
-    /// the store held then: a later write makes the snapshot stale.
+    /// The last snapshot this process recorded, and the store's change
+    /// count then ([`Store::change_count`]): a later write, an edited post
+    /// included, makes the snapshot stale.
     recorded: std::sync::Mutex<Option<(DateTime<Utc>, u64)>>,
-    /// Documents stored when the tables of the last few `ranking` calls
-    /// were read, by generation time: a snapshot counts what its table
-    /// saw, not what was written while it was being computed.
+    /// The store's change count when the tables of the last few `ranking`
+    /// calls were read, by generation time: a snapshot counts what its
+    /// table saw, not what was written while it was being computed.
     counted: std::sync::Mutex<Vec<(DateTime<Utc>, u64)>>,
 }
 
@@ -429,7 +430,7 @@ impl Monitor {
         top: usize,
     ) -> Result<Ranking> {
         let w = Window::ending_at(at, window);
-        let count = self.store.mention_count()?;
+        let count = self.store.change_count();
         if let Ok(mut c) = self.counted.lock() {
             if c.len() >= COUNTED_KEEP {
                 c.remove(0);
@@ -496,7 +497,7 @@ impl Monitor {
         // trigger) would be missing from it.
         let recorded = self.recorded.lock().ok().and_then(|r| *r);
         let unchanged = match recorded {
-            Some((at, count)) => at == s.generated_at && count == self.store.mention_count()?,
+            Some((at, count)) => at == s.generated_at && count == self.store.change_count(),
             None => false,
         };
         Ok(unchanged.then_some(s))
@@ -632,10 +633,7 @@ impl Monitor {
                 .find(|(at, _)| *at == ranking.generated_at)
                 .map(|(_, n)| *n)
         });
-        let count = match counted {
-            Some(n) => n,
-            None => self.store.mention_count()?,
-        };
+        let count = counted.unwrap_or_else(|| self.store.change_count());
         if let Ok(mut r) = self.recorded.lock() {
             *r = Some((ranking.generated_at, count));
         }

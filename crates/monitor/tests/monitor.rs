@@ -1138,6 +1138,31 @@ fn the_current_ranking_is_the_latest_snapshot_while_it_is_fresh() {
     let fresh = monitor.current_ranking(now(), week, 0).unwrap();
     assert_eq!(fresh.generated_at, now());
     assert_eq!(fresh.entry("golf").unwrap().metrics.mentions, 9);
+    // A post edited after the snapshot (as many mentions as before, one of
+    // them now positive): computed now, not the stale table.
+    let taken = now() - Duration::minutes(1);
+    let snapshot = monitor.ranking(taken, week, 0).unwrap();
+    monitor.record_snapshot(&snapshot).unwrap();
+    assert_eq!(
+        monitor
+            .current_ranking(now(), week, 0)
+            .unwrap()
+            .generated_at,
+        taken
+    );
+    let mut edited = more.sorted();
+    edited[0].companies[0].sentiment = Positive;
+    edited[0].companies[0].score = 0.8;
+    edited[0].doc.body.push_str(" Update: opgelost.");
+    let stats = store.write_mentions(&edited).unwrap();
+    assert_eq!(stats.updated, 1);
+    assert_eq!(store.mention_count().unwrap(), 21);
+    let after_edit = monitor.current_ranking(now(), week, 0).unwrap();
+    assert_eq!(after_edit.generated_at, now());
+    assert_ne!(
+        after_edit.entry("golf").unwrap().metrics,
+        snapshot.entry("golf").unwrap().metrics
+    );
     // A company added to the config since: computed now.
     let grown = Monitor::new(store.clone(), config(&["zon", "golf", "bolt"]));
     let table = grown.current_ranking(now(), week, 0).unwrap();

@@ -143,6 +143,9 @@ pub struct Store {
     db: redb::Database,
     /// Per company id: the names to highlight in snippets without query words.
     company_terms: RwLock<HashMap<String, Vec<String>>>,
+    /// Index commits that changed the stored mentions (added, updated or
+    /// deleted one), by this process: the only writer, as it holds the lock.
+    changes: std::sync::atomic::AtomicU64,
 }
 
 fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> StoreError {
@@ -223,6 +226,7 @@ impl Store {
             parser,
             db,
             company_terms: RwLock::new(HashMap::new()),
+            changes: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -317,6 +321,7 @@ impl Store {
             self.recover_writer(&mut guard);
             return Err(tantivy_err(e));
         }
+        self.changed();
         self.reader.reload().map_err(tantivy_err)?;
 
         // The index holds the batch now; the state store follows. A crash in
@@ -492,6 +497,7 @@ impl Store {
             self.recover_writer(&mut guard);
             return Err(tantivy_err(e));
         }
+        self.changed();
         self.reader.reload().map_err(tantivy_err)?;
         let tx = self.db.begin_write().map_err(state::state_err)?;
         {
@@ -514,6 +520,18 @@ impl Store {
     /// How many documents are stored.
     pub fn mention_count(&self) -> Result<u64> {
         Ok(self.reader.searcher().num_docs())
+    }
+
+    /// How many times this process changed the stored mentions (a batch
+    /// that added or updated some, a deletion). Unlike the count, an edited
+    /// post moves it: what was computed from the mentions before is stale.
+    pub fn change_count(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Full-text search with filters; a malformed `q` is [`StoreError::Query`].
