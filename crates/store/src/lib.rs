@@ -316,13 +316,7 @@ impl Store {
                 break;
             }
         }
-        let committed = indexed.and_then(|()| writer.commit());
-        if let Err(e) = committed {
-            self.recover_writer(&mut guard);
-            return Err(tantivy_err(e));
-        }
-        self.changed();
-        self.reader.reload().map_err(tantivy_err)?;
+        self.commit_index(&mut guard, indexed)?;
 
         // The index holds the batch now; the state store follows. A crash in
         // between is repaired by ingesting the batch again (it is idempotent).
@@ -361,6 +355,29 @@ impl Store {
         }
         tx.commit().map_err(state::state_err)?;
         Ok(stats)
+    }
+
+    /// Commits what the writer holds unless `pending` (the adding of the
+    /// batch) failed; then the readers see it, and it counts as a change.
+    /// On failure the batch is dropped ([`Store::recover_writer`]).
+    fn commit_index(
+        &self,
+        guard: &mut MutexGuard<'_, Option<IndexWriter>>,
+        pending: tantivy::Result<()>,
+    ) -> Result<()> {
+        let committed = pending.and_then(|()| match guard.as_mut() {
+            Some(w) => w.commit().map(drop),
+            None => Err(tantivy::TantivyError::InternalError(
+                "the index writer could not be restarted".into(),
+            )),
+        });
+        if let Err(e) = committed {
+            self.recover_writer(guard);
+            return Err(tantivy_err(e));
+        }
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.reader.reload().map_err(tantivy_err)
     }
 
     /// After a failed commit: drop what the batch left pending, or, when the
@@ -493,12 +510,7 @@ impl Store {
         for (id, _) in &gone {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
-        if let Err(e) = writer.commit() {
-            self.recover_writer(&mut guard);
-            return Err(tantivy_err(e));
-        }
-        self.changed();
-        self.reader.reload().map_err(tantivy_err)?;
+        self.commit_index(&mut guard, Ok(()))?;
         let tx = self.db.begin_write().map_err(state::state_err)?;
         {
             let mut records = tx.open_table(state::MENTIONS).map_err(state::state_err)?;
@@ -527,11 +539,6 @@ impl Store {
     /// post moves it: what was computed from the mentions before is stale.
     pub fn change_count(&self) -> u64 {
         self.changes.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    fn changed(&self) {
-        self.changes
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Full-text search with filters; a malformed `q` is [`StoreError::Query`].
