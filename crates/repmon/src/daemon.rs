@@ -710,7 +710,14 @@ mod tests {
         let gaps: Vec<Duration> = fail.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(gaps.windows(2).all(|g| g[1] > g[0]), "{gaps:?}");
         let rec = ingest::load_record(&store, "fail").unwrap();
-        assert_eq!(rec.health.consecutive_failures as usize, fail.len());
+        // A poll still in flight when the loops stop is abandoned: the
+        // server saw its request, the store never sees its answer.
+        let stored = rec.health.consecutive_failures as usize;
+        assert!(
+            stored == fail.len() || stored + 1 == fail.len(),
+            "{stored} failures stored for {} polls",
+            fail.len()
+        );
         assert!(
             rec.health
                 .last_error
