@@ -29,7 +29,7 @@ async fn one_shot_commands() {
     let config = support::write_config(
         tmp.path(),
         &web,
-        support::free_port(),
+        support::port::free_port(),
         &hook_url,
         "smtp://127.0.0.1:9",
     );

@@ -69,7 +69,7 @@ async fn repmon_end_to_end() {
     let web = fixtures::serve(web_state.clone()).await;
     let (hook_url, hooks) = receivers::webhook_receiver().await;
     let smtp = repmon_digest::testing::SmtpSink::start().await.unwrap();
-    let port = support::free_port();
+    let port = support::port::free_port();
     let config = support::write_config(tmp.path(), &web, port, &hook_url, &smtp.url());
     let api = Api {
         base: format!("http://127.0.0.1:{port}"),

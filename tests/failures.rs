@@ -225,7 +225,7 @@ async fn every_failure_is_named_and_the_good_sources_are_ingested() {
     let tmp = tempfile::tempdir().unwrap();
     let (web, hits) = hostile::serve().await;
     let delay = Duration::from_millis(150);
-    let config = write_config(tmp.path(), &web, support::free_port(), "150ms");
+    let config = write_config(tmp.path(), &web, support::port::free_port(), "150ms");
 
     // --- first round: everything new ---------------------------------------
     let before = chrono::Utc::now();
@@ -435,7 +435,7 @@ fn poll_starts(web: &HostileWeb, f: &Failing) -> Vec<Instant> {
 async fn the_daemon_keeps_ingesting_while_failing_sources_back_off() {
     let tmp = tempfile::tempdir().unwrap();
     let (web, hits) = hostile::serve().await;
-    let port = support::free_port();
+    let port = support::port::free_port();
     let config = write_config(tmp.path(), &web, port, "10ms");
     let api = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();

@@ -460,6 +460,10 @@ pub async fn send_digest(app: &App) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+#[path = "../../../tests/support/port.rs"]
+mod test_port;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use repmon_model::Retired;
@@ -779,17 +783,7 @@ mod tests {
     /// A healthy and a failing feed, polled hourly: after its first poll a
     /// source is not polled again while a test runs.
     fn daemon_config(dir: &std::path::Path, web: &str) -> Config {
-        // Below the ephemeral range, which the fixture servers' port-0 binds
-        // draw from: a port found by binding port 0 could be taken by one
-        // of those before the daemon binds it.
-        static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
-        let port = loop {
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let port = 20_000 + ((std::process::id() % 500) as u16 * 20 + n) % 10_000;
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-                break port;
-            }
-        };
+        let port = test_port::free_port();
         let path = dir.join("repmon.toml");
         let text = format!(
             r#"
