@@ -24,11 +24,11 @@ pub use sentiment::{NEGATIVE_AT, POSITIVE_AT};
 use matcher::{Hit, MatchScratch, Matcher, author_is, host_in, host_of};
 use repmon_config::Company;
 use repmon_model::{CompanyMention, Document, Mention, Sentiment};
-use sentiment::{Tally, lexicon, score_clause, score_clause_named};
+use sentiment::{Tally, lexicon, score_clause_named};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use text::{Clause, FastSet, Normalized, Token, Tokens};
+use text::{Cased, Clause, FastSet, Normalized, Token, Tokens};
 
 /// Clauses that name no company speak for one whose own clauses say
 /// nothing, at this weight: they are probably, not surely, about it.
@@ -314,6 +314,7 @@ impl Analyzer {
         let lex = lexicon(lang);
         let norm = s.norm.text.as_str();
         text::clauses(norm, &mut s.clauses);
+        let cased = Cased::new(&s.norm, &doc.title, &doc.body);
         // Clauses are scored when first needed: a long post that names a
         // company once costs one clause, not the whole text.
         s.tallies.clear();
@@ -325,7 +326,9 @@ impl Analyzer {
                 let lo = s.names.partition_point(|n| n.0 < c.start);
                 let hi = s.names.partition_point(|n| n.0 < c.end);
                 match lex {
-                    Some(lex) => score_clause_named(lex, clause, c.start, &s.names[lo..hi]),
+                    Some(lex) => {
+                        score_clause_named(lex, clause, c.start, &s.names[lo..hi], Some(&cased))
+                    }
                     // Words of other languages are not guessed at; emoji mean the same everywhere.
                     None => sentiment::score_symbols(clause),
                 }
@@ -617,9 +620,11 @@ fn sentiment_with(lex: &sentiment::Lexicon, text: &str) -> f32 {
         s.norm.set(text);
         let norm = s.norm.text.as_str();
         text::clauses(norm, &mut s.clauses);
+        let cased = Cased::new(&s.norm, text, "");
         let mut tally = Tally::default();
         for (i, c) in s.clauses.iter().enumerate() {
-            let t = score_clause(lex, &norm[c.start as usize..c.end as usize]);
+            let clause = &norm[c.start as usize..c.end as usize];
+            let t = score_clause_named(lex, clause, c.start, &[], Some(&cased));
             tally.add(t, clause_weight(&s.clauses, i));
         }
         if sentiment::marks_irony(norm) {

@@ -17,7 +17,7 @@
 //! In both languages a text marked as ironic (an eye roll, #sarcasme) has
 //! its praise turned.
 
-use crate::text::{FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
+use crate::text::{Cased, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
 use std::cell::RefCell;
 use std::hash::Hasher;
 use std::sync::LazyLock;
@@ -335,13 +335,23 @@ const EXPECTED_NL: &[&str] = &[
     "start",
     "verbindt",
     "doet",
+    "klopt",
+    "klopte",
+    "klopten",
+    "gebracht",
+    "opgeruimd",
+    "afgeruimd",
+    "gevraagd",
+    "bediend",
+    "schoongemaakt",
 ];
 /// What may stand between an [`EXPECTED_NL`] verb and the "niet" that
 /// turns it ("doet het niet", "reageren ze nog steeds niet"). A time or a
 /// place there makes an announcement: "bezorgt morgen niet in Utrecht".
 const BETWEEN_VERB_AND_NIET: &[&str] = &[
     "het", "ze", "zij", "hij", "je", "u", "jij", "jullie", "ik", "we", "wij", "er", "nog",
-    "steeds", "gewoon", "echt", "helemaal", "dus", "toch", "nou", "mijn", "m'n", "mn",
+    "steeds", "gewoon", "echt", "helemaal", "totaal", "ineens", "opeens", "dus", "toch", "nou",
+    "mijn", "m'n", "mn",
 ];
 /// The weight of a negated [`EXPECTED_EN`] or [`EXPECTED_NL`] word.
 const EXPECTED_NEGATED: f32 = -1.2;
@@ -1503,8 +1513,9 @@ pub(crate) fn marks_irony(s: &str) -> bool {
 }
 
 /// Score one clause of normalised (lower-case) text.
+#[cfg(test)]
 pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
-    score_clause_named(lex, s, 0, &[])
+    score_clause_named(lex, s, 0, &[], None)
 }
 
 /// Whether byte `at` lies in one of the (start, end) spans.
@@ -1513,13 +1524,21 @@ fn in_spans(spans: &[(u32, u32)], at: u32) -> bool {
     spans.iter().any(|&(a, b)| a <= at && at < b)
 }
 
-/// [`score_clause`] for a clause starting at byte `base` of its text, in
-/// which the company names at `names` (byte spans of that text) are not
-/// words of judgement: "Goed Wonen verhoogt de huur" says nothing good.
-pub(crate) fn score_clause_named(lex: &Lexicon, s: &str, base: u32, names: &[(u32, u32)]) -> Tally {
+/// Score a clause starting at byte `base` of its normalised text, in
+/// which the company names at `names` (byte spans of that text) and, when
+/// the original case is at hand, other proper names are not words of
+/// judgement: "Goed Wonen verhoogt de huur" says nothing good, "The Good
+/// Wife returns Sunday" nothing at all.
+pub(crate) fn score_clause_named(
+    lex: &Lexicon,
+    s: &str,
+    base: u32,
+    names: &[(u32, u32)],
+    cased: Option<&Cased>,
+) -> Tally {
     DERIVED.with(|cell| {
         let mut tables = cell.borrow_mut();
-        score_words(lex, s, base, names, tables.for_lexicon(lex.id))
+        score_words(lex, s, base, names, cased, tables.for_lexicon(lex.id))
     })
 }
 
@@ -1530,6 +1549,7 @@ fn score_words(
     s: &str,
     base: u32,
     names: &[(u32, u32)],
+    cased: Option<&Cased>,
     remembered: &mut [Slot],
 ) -> Tally {
     let symbols = &*SYMBOLS;
@@ -1584,6 +1604,15 @@ fn score_words(
     // since, which a closing "moeten" turns ("had mooi moeten zijn").
     let mut nl_cf_open = false;
     let mut nl_cf_praise = 0.0f32;
+    // "zo hard dat", "so loud that": a plain adjective after "zo"/"so",
+    // waiting for the "dat"/"that" of a result clause, which makes it an
+    // excess like "te hard".
+    let mut so_adjective = false;
+    let (so_word, that_word) = if lex.dutch {
+        ("zo", "dat")
+    } else {
+        ("so", "that")
+    };
 
     // The praise so far held only for a while: turn this clause's praise,
     // or, when the clause has none, the earlier clauses' (see Tally::add).
@@ -1627,7 +1656,30 @@ fn score_words(
                 handle,
                 start,
             } => {
-                if handle || (!names.is_empty() && in_spans(names, base + start as u32)) {
+                let skip = handle || (!names.is_empty() && in_spans(names, base + start as u32));
+                let entry = if skip {
+                    None
+                } else {
+                    lex.entries.get(w).copied()
+                };
+                let unlisted = if skip || entry.is_some() {
+                    0.0
+                } else {
+                    lex.unlisted_weight(w, remembered)
+                };
+                // Only a word of judgement needs asking whether it is part
+                // of a name, and only a capitalised one can be.
+                let judges = match entry {
+                    Some(e) => e.weight != 0.0 || e.negation || e.boost != 1.0,
+                    None => unlisted != 0.0,
+                };
+                if skip
+                    || (judges
+                        && cased.is_some_and(|c| {
+                            let at = base as usize + start;
+                            c.capitalised(at) && c.in_name(at)
+                        }))
+                {
                     // A user name or a company's name is not a word of the text.
                     prev = "";
                     prev_added = 0.0;
@@ -1635,7 +1687,12 @@ fn score_words(
                     prev_spoils = false;
                     continue;
                 }
-                let entry = lex.entries.get(w).copied();
+                if std::mem::take(&mut so_adjective) && w == that_word {
+                    t.sum += EXCESS;
+                    t.hits += 1;
+                    last_added = EXCESS;
+                    since_sentiment = 0;
+                }
                 words_in = words_in.saturating_add(1);
                 if lex.dutch {
                     if matches!(w, "meer" | "weer") && prev == "nooit" {
@@ -1854,7 +1911,7 @@ fn score_words(
                         e.weight.max(EXPECTED_NEGATED / NEGATION_FLIP)
                     }
                     Some(e) => e.weight,
-                    None => lex.unlisted_weight(w, remembered),
+                    None => unlisted,
                 };
                 prev_negated = false;
                 if v > 0.0 && spoiled {
@@ -1924,6 +1981,25 @@ fn score_words(
                         t.hits += 1;
                         last_added = EXCESS;
                         since_sentiment = 0;
+                    } else if prev == so_word
+                        && neg_left == 0
+                        && !entry.is_some_and(|e| e.function || e.expected)
+                        && !matches!(
+                            w,
+                            "much"
+                                | "many"
+                                | "far"
+                                | "often"
+                                | "big"
+                                | "large"
+                                | "veel"
+                                | "vaak"
+                                | "ver"
+                                | "groot"
+                        )
+                        && is_excess(w, lex.dutch)
+                    {
+                        so_adjective = true;
                     } else if prev == missing_word
                         && !entry.is_some_and(|e| e.function)
                         && lacks_something(w, lex.dutch)
@@ -2706,5 +2782,61 @@ mod tests {
         assert_eq!(nl("Er was amper verbetering te zien."), Negative);
         assert_eq!(nl("We hoefden nauwelijks te wachten."), Positive);
         assert_eq!(score("nl", "De prijzen stegen nauwelijks."), 0.0);
+    }
+
+    #[test]
+    fn resignation_delay_and_a_request_made_again_are_complaints() {
+        use repmon_model::Sentiment::{Negative, Neutral, Positive};
+        let nl = |t: &str| crate::label(crate::sentiment(t, "nl"));
+        // "maar" as a particle ends no clause; "zelf maar" is resignation.
+        assert_eq!(nl("We hebben zelf maar een tafel gezocht."), Negative);
+        assert_eq!(nl("Ik kan het alleen maar aanraden."), Positive);
+        assert_eq!(nl("Het eten kwam pas na een uur."), Negative);
+        assert_eq!(
+            nl("De kinderen kregen hun patat pas toen wij klaar waren."),
+            Negative
+        );
+        assert_eq!(nl("Er werd niet eens gevraagd of het smaakte."), Negative);
+        assert_eq!(
+            nl("Drie keer gebeld, drie keer een ander verhaal."),
+            Negative
+        );
+        assert_eq!(nl("We moesten zelf om water vragen."), Negative);
+        // What a restaurant is expected to get right, negated.
+        assert_eq!(nl("De rekening klopte totaal niet."), Negative);
+        assert_eq!(nl("De tafel werd niet afgeruimd."), Negative);
+        assert_eq!(nl("We hebben de zalm gevraagd."), Neutral);
+    }
+
+    #[test]
+    fn so_much_that_something_followed_is_an_excess() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        let label = |t: &str, lang: &str| crate::label(crate::sentiment(t, lang));
+        assert_eq!(
+            label("De saus was zo zout dat ik dorst had.", "nl"),
+            Negative
+        );
+        assert_eq!(
+            label("De muziek stond zo hard dat we moesten schreeuwen.", "nl"),
+            Negative
+        );
+        assert_eq!(
+            label("The music was so loud that we had to shout.", "en"),
+            Negative
+        );
+        // A word of judgement keeps its own sense, and size is no fault.
+        assert_eq!(
+            label("Het was zo lekker dat we terugkomen.", "nl"),
+            Positive
+        );
+        assert_eq!(
+            label("I love it so much that I bought two.", "en"),
+            Positive
+        );
+        assert!(
+            crate::sentiment("De porties waren zo groot dat we het niet op kregen.", "nl") > -0.05
+        );
+        // Without the result clause "zo" is only "so".
+        assert_eq!(crate::sentiment("Het was zo druk vandaag.", "nl"), 0.0);
     }
 }

@@ -738,3 +738,38 @@ fn praise_marked_as_irony_is_a_complaint() {
     assert!(sentiment("Geweldig hoor, de kaartjes worden weer duurder. 🙃", "nl") < -0.05);
     assert!(sentiment("De treinen rijden weer op tijd, top!", "nl") > 0.05);
 }
+
+#[test]
+fn words_inside_other_names_judge_nothing() {
+    // A show, a restaurant and a soap named with words of judgement.
+    assert_eq!(
+        sentiment("The Good Wife returns Sunday at 9/8c on CBS", "en"),
+        0.0
+    );
+    assert_eq!(
+        sentiment(
+            "Serena Williams will be on Good Morning America tomorrow",
+            "en"
+        ),
+        0.0
+    );
+    assert_eq!(
+        sentiment("Het restaurant heet 'Het Verloren Paradijs'.", "nl"),
+        0.0
+    );
+    let a = analyzer();
+    let text = "Golf Internet sponsort vanaf januari Goede Tijden, Slechte Tijden.";
+    assert_eq!(label_of(&a, text, "golf"), Neutral);
+    // A sentence's first word is capitalised anyway, greetings are no
+    // names, and a headline in title case names nothing this way.
+    assert_eq!(
+        label_of(&a, "Bedankt Golf Internet, weer snel internet!", "golf"),
+        Positive
+    );
+    assert!(sentiment("Love Taylor Swift's new album", "en") > 0.05);
+    assert!(sentiment("Wishing you all a Happy New Year", "en") > 0.05);
+    assert!(sentiment("Apple Announces Great New Phone Today", "en") > 0.05);
+    // The same words in lower case judge as ever.
+    assert!(sentiment("she is a good wife and a happy mother", "en") > 0.05);
+    assert!(sentiment("what a good place to eat", "en") > 0.05);
+}
