@@ -1,6 +1,7 @@
 //! The project's own check sentences must keep getting their labels:
 //! Dutch restaurant reviews, webcare and political tweets
-//! (`tests/data/nl_checks.tsv`, `nl_restaurant_checks.tsv`) and English
+//! (`tests/data/nl_checks.tsv`, `nl_restaurant_checks.tsv`,
+//! `nl_review_checks.tsv`) and English
 //! tweets (`tests/data/en_checks.tsv`, `en_topic_checks.tsv`), written for
 //! repmon. The public Dutch sets
 //! may only be measured on, so the Dutch sentences are what the Dutch rules
@@ -41,29 +42,37 @@ fn keep_their_labels(data: &str, lang: &str, at_least: f64) {
     assert!(share >= at_least, "{right}/{n} = {share:.3} < {at_least}");
 }
 
-/// 731/860 when the rules were last tuned (the sets written last, blind,
-/// are the hardest); a change that loses more than a handful is a
+/// 742/860 after round 8 (731 after round 6; the sets written last,
+/// blind, are the hardest); a change that loses more than a handful is a
 /// regression.
 #[test]
 fn dutch_check_sentences_keep_their_labels() {
     keep_their_labels(include_str!("data/nl_checks.tsv"), "nl", 0.84);
 }
 
-/// 232/300 when last tuned; the same margin as for Dutch.
+/// 233/300 after round 8; the same margin as for Dutch.
 #[test]
 fn english_check_tweets_keep_their_labels() {
     keep_their_labels(include_str!("data/en_checks.tsv"), "en", 0.75);
 }
 
-/// 302/420 after round 7 (285 before): implicit restaurant complaints are
-/// the hardest Dutch sentences there are for a lexicon.
+/// 316/420 after round 8 (285 before round 7): implicit restaurant
+/// complaints are the hardest Dutch sentences there are for a lexicon.
 #[test]
 fn dutch_restaurant_sentences_keep_their_labels() {
-    keep_their_labels(include_str!("data/nl_restaurant_checks.tsv"), "nl", 0.70);
+    keep_their_labels(include_str!("data/nl_restaurant_checks.tsv"), "nl", 0.73);
 }
 
-/// 314/420 after round 7 (299 before): neutral news about named topics.
+/// 347/450 after round 8 (343 before), a set whose misses were not read
+/// while tuning: how the rules do on reviews they were not made from.
+#[test]
+fn dutch_review_sentences_keep_their_labels() {
+    keep_their_labels(include_str!("data/nl_review_checks.tsv"), "nl", 0.75);
+}
+
+/// 321/420 after round 8 (299 before round 7): neutral news about named
+/// topics, such as shows whose names are words of judgement.
 #[test]
 fn english_topic_tweets_keep_their_labels() {
-    keep_their_labels(include_str!("data/en_topic_checks.tsv"), "en", 0.73);
+    keep_their_labels(include_str!("data/en_topic_checks.tsv"), "en", 0.75);
 }
