@@ -33,6 +33,9 @@ const BOOST_REACH: u8 = 2;
 /// An elongated word ("slechttt") is stressed.
 const ELONGATION: f32 = 1.2;
 /// Emphasis added per `!` (at most four count).
+/// The raw weight of an exclamation that has no word of judgement to
+/// stress (see [`Tally::score`]).
+const EXCITEMENT: f32 = 0.6;
 const EXCLAMATION: f32 = 0.29;
 /// A negative word, phrase, emoji or emoticon counts this many times its listed weight.
 /// Writers use more, and milder, positive words than negative ones, and
@@ -1456,6 +1459,8 @@ pub(crate) struct Tally {
     pub hits: u32,
     /// Exclamation marks seen.
     pub bangs: u32,
+    /// An exclamation in a clause that asks nothing ("?!" is no joy).
+    pub exclaims: bool,
     /// The clause takes back the praise before it ("great player... when
     /// it worked!", "happy with it. until it broke."): see [`Tally::add`].
     pub takes_back_praise: bool,
@@ -1478,10 +1483,17 @@ impl Tally {
         self.sum += other.sum * weight;
         self.hits += other.hits;
         self.bangs += other.bangs;
+        self.exclaims |= other.exclaims;
     }
 
     /// The score in -1..=1.
     pub fn score(&self) -> f32 {
+        if self.hits == 0 && self.exclaims {
+            // "And then I found $20 in my back pocket!": an exclamation
+            // with no word of judgement is excitement, mildly positive.
+            let x = EXCITEMENT;
+            return x / (x * x + ALPHA).sqrt();
+        }
         if self.hits == 0 || self.sum == 0.0 {
             return 0.0;
         }
@@ -2039,6 +2051,7 @@ fn score_words(
             }
             Token::Bangs(n) => {
                 t.bangs += n;
+                t.exclaims = t.exclaims || memchr::memchr(b'?', s.as_bytes()).is_none();
                 release_booster(&mut t, &mut booster_own);
                 boost = 1.0;
                 boost_left = 0;
@@ -2838,5 +2851,28 @@ mod tests {
         );
         // Without the result clause "zo" is only "so".
         assert_eq!(crate::sentiment("Het was zo druk vandaag.", "nl"), 0.0);
+    }
+
+    #[test]
+    fn an_exclamation_with_nothing_to_stress_is_excitement() {
+        use repmon_model::Sentiment::{Negative, Neutral, Positive};
+        let label = |t: &str, lang: &str| crate::label(crate::sentiment(t, lang));
+        assert_eq!(
+            label("And then I found $20 in my back pocket!", "en"),
+            Positive
+        );
+        assert_eq!(
+            label("Morgen gaan we met de hele klas naar Parijs!", "nl"),
+            Positive
+        );
+        assert_eq!(
+            label("And then I found $20 in my back pocket.", "en"),
+            Neutral
+        );
+        // A question asks, and a judgement keeps its own sign.
+        assert_eq!(label("Why would you even do this?!", "en"), Neutral);
+        assert_eq!(label("Alweer vertraging!", "nl"), Negative);
+        // Text in another language is not guessed at.
+        assert_eq!(crate::sentiment("Demain nous partons à Paris!", "fr"), 0.0);
     }
 }
