@@ -2875,4 +2875,21 @@ mod tests {
         // Text in another language is not guessed at.
         assert_eq!(crate::sentiment("Demain nous partons à Paris!", "fr"), 0.0);
     }
+
+    #[test]
+    fn the_loudly_crying_face_leans_on_its_words() {
+        use repmon_model::Sentiment::{Negative, Positive};
+        // 😭 is cried from joy about as often as from grief: the words decide.
+        let en = |t: &str| crate::label(crate::sentiment(t, "en"));
+        assert_eq!(
+            en("Beyonce pregnant with twins, so happy for her 😭"),
+            Positive
+        );
+        assert_eq!(
+            en("got Hamilton tickets for my birthday 😭 best present ever"),
+            Positive
+        );
+        assert_eq!(en("my phone screen cracked again 😭"), Negative);
+        assert_eq!(en("😭"), Negative);
+    }
 }
