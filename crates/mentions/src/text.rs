@@ -103,6 +103,34 @@ const ASCII_LETTER: [bool; 256] = ascii_table!(|c| c.is_ascii_alphabetic());
 /// [`is_word_char`] for each byte below 0x80.
 const ASCII_WORD: [bool; 256] = ascii_table!(|c| c.is_ascii_alphanumeric() || c == b'_');
 
+/// The end of the run of lower-case ASCII letters from byte `i` of `b`:
+/// the bulk of normalised text, so words are walked eight bytes at a time
+/// rather than byte by byte. The caller goes on byte by byte from there for
+/// what else it counts as part of a word.
+#[inline]
+fn lower_run_end(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk);
+        // A byte's high bit in `ge_a`: it is 'a' or above; in `gt_z`: above
+        // 'z'; in `x`: not ASCII. A carry out of a non-ASCII byte only
+        // spoils the bytes after it, past the first non-letter anyway.
+        let ge_a = x.wrapping_add(ONES * u64::from(0x80 - b'a'));
+        let gt_z = x.wrapping_add(ONES * u64::from(0x80 - b'z' - 1));
+        let letters = ge_a & !gt_z & !x & HIGH;
+        if letters != HIGH {
+            // Little-endian: the lowest clear high bit is the first non-letter.
+            return i + ((letters ^ HIGH).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_lowercase) {
+        i += 1;
+    }
+    i
+}
+
 /// The separator between title and body, and the mark of a paragraph break:
 /// no pattern contains it, so no match spans two paragraphs.
 pub(crate) const PARAGRAPH: char = '\n';
@@ -641,7 +669,10 @@ fn word_end(s: &str, start: usize) -> usize {
     let b = s.as_bytes();
     let mut i = start;
     while i < b.len() {
-        let c = b[i];
+        i = lower_run_end(b, i);
+        let Some(&c) = b.get(i) else {
+            break;
+        };
         if ASCII_WORD[c as usize] {
             i += 1;
         } else if c == b'\'' {
@@ -819,7 +850,7 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                 until_comma = false;
             }
             c if ASCII_LETTER[c as usize] && (i == 0 || !is_word_byte_before(s, i)) => {
-                let mut j = i + 1;
+                let mut j = lower_run_end(b, i + 1);
                 while j < b.len() && ASCII_LETTER[b[j] as usize] {
                     j += 1;
                 }
@@ -1411,6 +1442,37 @@ mod tests {
         }
         for w in CONTRAST_SUB {
             assert_eq!(contrast_kind(w), (false, true), "{w}");
+        }
+    }
+
+    #[test]
+    fn lower_runs_end_at_the_first_other_byte() {
+        let slow =
+            |b: &[u8], i: usize| i + b[i..].iter().take_while(|c| c.is_ascii_lowercase()).count();
+        let texts = [
+            "abcdefghijklmnopqrstuvwxyz",
+            "abcdefgh`{@[zz",
+            "hello world",
+            "zzzzzzzzz\u{7f}a",
+            "ééé abcdefghé",
+            "abcdefgÿabcdefg",
+            "abcdefg😡abcdefghijk",
+            "ABCdefghijklmnoP",
+            "",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            for i in 0..=b.len() {
+                assert_eq!(lower_run_end(b, i), slow(b, i), "{t:?} at {i}");
+            }
+        }
+        // Every byte value in every position of a chunk.
+        for pos in 0..8 {
+            for v in 0..=255u8 {
+                let mut b = *b"abcdefghij";
+                b[pos] = v;
+                assert_eq!(lower_run_end(&b, 0), slow(&b, 0), "{v} at {pos}");
+            }
         }
     }
 
