@@ -869,6 +869,30 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
     let mut i = 0usize;
     while i < b.len() {
         let c = b[i];
+        if ASCII_LETTER[c as usize] {
+            // A run of letters, met at its first: most bytes are passed here.
+            // The cheap shape test goes first, so most words need no look at
+            // their neighbours (a contrast word stands alone: not "2but",
+            // "but2" or "ébut").
+            let mut j = lower_run_end(b, i + 1);
+            while j < b.len() && ASCII_LETTER[b[j] as usize] {
+                j += 1;
+            }
+            if may_contrast(c, b[j - 1], j - i)
+                && (i == 0 || !is_word_byte_before(s, i))
+                && !char_at(s, j).is_some_and(is_word_char)
+            {
+                let (coord, sub) = contrast_kind(&s[i..j]);
+                if (coord || sub) && !(c == b'm' && maar_is_particle(s, i)) {
+                    push(out, start, i, contrast);
+                    start = i;
+                    contrast = coord;
+                    until_comma = sub;
+                }
+            }
+            i = j;
+            continue;
+        }
         match c {
             // ";)" and ";-)" are winks, not a clause end.
             b';' if matches!(b.get(i + 1), Some(b')' | b'-' | b'd' | b'p' | b'0' | b'(')) => {}
@@ -901,24 +925,6 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                 start = i + 1;
                 contrast = true;
                 until_comma = false;
-            }
-            c if ASCII_LETTER[c as usize] && (i == 0 || !is_word_byte_before(s, i)) => {
-                let mut j = lower_run_end(b, i + 1);
-                while j < b.len() && ASCII_LETTER[b[j] as usize] {
-                    j += 1;
-                }
-                let next_is_word = char_at(s, j).is_some_and(is_word_char);
-                if !next_is_word && may_contrast(b[i], b[j - 1], j - i) {
-                    let (coord, sub) = contrast_kind(&s[i..j]);
-                    if (coord || sub) && !(b[i] == b'm' && maar_is_particle(s, i)) {
-                        push(out, start, i, contrast);
-                        start = i;
-                        contrast = coord;
-                        until_comma = sub;
-                    }
-                }
-                i = j;
-                continue;
             }
             _ => {}
         }
@@ -1482,6 +1488,30 @@ mod tests {
         assert_eq!(count("het was lekker, maar duur"), 2);
         assert_eq!(count("maar de soep was koud"), 1);
         assert_eq!(count("vooral maar duur"), 2);
+    }
+
+    #[test]
+    fn contrast_words_stand_alone() {
+        let cuts = |s: &str| {
+            let mut out = Vec::new();
+            clauses(s, &mut out);
+            out.len() - 1
+        };
+        assert_eq!(cuts("goed but duur"), 1);
+        assert_eq!(cuts("but duur"), 0);
+        assert_eq!(cuts("goed (but duur)"), 1);
+        assert_eq!(cuts("goed \u{e9} but duur"), 1);
+        for glued in [
+            "goed 2but duur",
+            "goed but2 duur",
+            "goed \u{e9}but duur",
+            "goed but\u{e9} duur",
+            "goed _but duur",
+            "goedbut duur",
+            "goed butt",
+        ] {
+            assert_eq!(cuts(glued), 0, "{glued}");
+        }
     }
 
     #[test]
