@@ -224,17 +224,7 @@ impl Normalized {
             let c = b[i];
             // Plain ASCII runs, the bulk of most texts, are copied whole.
             if ASCII_PLAIN[c as usize] {
-                let mut j = i + 1;
-                while j < b.len() {
-                    // A single space between plain bytes stays as it is.
-                    if ASCII_PLAIN[b[j] as usize]
-                        || (b[j] == b' ' && b.get(j + 1).is_some_and(|&d| ASCII_PLAIN[d as usize]))
-                    {
-                        j += 1;
-                    } else {
-                        break;
-                    }
-                }
+                let j = plain_run_end(b, i + 1);
                 self.anchor(base + i);
                 let from = self.text.len();
                 self.text.push_str(&src[i..j]);
@@ -572,6 +562,53 @@ fn is_title_case(text: &str) -> bool {
             w.chars().next().is_some_and(|c| !c.is_lowercase())
                 || is_headline_small_word(w.trim_matches(|c: char| !c.is_alphabetic()))
         })
+}
+
+/// Whether byte `j` continues a run that [`Normalized::push`] copies whole:
+/// a plain byte, or a single space between plain bytes.
+#[inline]
+fn continues_plain(b: &[u8], j: usize) -> bool {
+    ASCII_PLAIN[b[j] as usize]
+        || (b[j] == b' ' && b.get(j + 1).is_some_and(|&d| ASCII_PLAIN[d as usize]))
+}
+
+/// The end of the run from byte `j` on in which every byte
+/// [`continues_plain`]. Such runs are most of a text, so they are walked
+/// eight bytes at a time as far as those are printable ASCII but for the
+/// backtick, with lone spaces between them; byte by byte where that fails.
+#[inline]
+fn plain_run_end(b: &[u8], mut j: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // The high bit of each byte of the result: the byte is at least `n`,
+    // for bytes below 0x80 (`lo` has their high bits cleared, so no sum
+    // carries into the next byte).
+    let at_least = |lo: u64, n: u8| lo + ONES * u64::from(0x80 - n);
+    loop {
+        while let Some(chunk) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
+            let x = u64::from_le_bytes(*chunk);
+            let lo = x & !HIGH;
+            let ge_space = at_least(lo, b' ');
+            let space = ge_space & !at_least(lo, b' ' + 1) & HIGH;
+            let not_backtick = (lo ^ (ONES * u64::from(b'`'))) + !HIGH;
+            let printable = !x & ge_space & not_backtick & HIGH;
+            // A space is good before a printable byte other than a space;
+            // the byte after the last is not known here. Little-endian:
+            // `>> 8` moves each byte's mark to the byte before it.
+            let ends_space = (!printable & HIGH | space) >> 8 | 0x80 << 56;
+            let bad = (!printable & HIGH) | (space & ends_space);
+            if bad != 0 {
+                j += (bad.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        if j < b.len() && continues_plain(b, j) {
+            j += 1;
+        } else {
+            return j;
+        }
+    }
 }
 
 fn offset_in(outer: &str, inner: &str) -> usize {
@@ -1439,6 +1476,46 @@ mod tests {
         }
         let at = n.text.rfind("zon").unwrap();
         assert_eq!(n.original("", body, at, at + 3), "ZON");
+    }
+
+    #[test]
+    fn plain_runs_end_where_the_byte_rule_stops() {
+        let slow = |b: &[u8], mut j: usize| {
+            while j < b.len() && continues_plain(b, j) {
+                j += 1;
+            }
+            j
+        };
+        let texts = [
+            "plain text with single spaces, all the way",
+            "two  spaces in a row here",
+            "a trailing space ",
+            "tab\there and `back` ticks and ~ and \u{7f} and \u{1}",
+            "emoji 😡 and é in the middle of a longer line",
+            "x y z a b c d e f g h i j k l m n o p",
+            "",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            for j in 0..=b.len() {
+                assert_eq!(plain_run_end(b, j), slow(b, j), "{t:?} at {j}");
+            }
+        }
+        // Every byte value in every position of a chunk, alone and before a space.
+        for pos in 0..10 {
+            for v in 0..=255u8 {
+                for next in [b'a', b' ', b'\n'] {
+                    let mut b = *b"abcdefghijklm";
+                    b[pos] = v;
+                    b[pos + 1] = next;
+                    assert_eq!(
+                        plain_run_end(&b, 0),
+                        slow(&b, 0),
+                        "{v} at {pos}, then {next}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
