@@ -622,11 +622,9 @@ fn sentiment_with(lex: &sentiment::Lexicon, text: &str) -> f32 {
         text::clauses(norm, &mut s.clauses);
         let cased = Cased::new(&s.norm, text, "");
         let mut tally = Tally::default();
-        for (i, c) in s.clauses.iter().enumerate() {
-            let clause = &norm[c.start as usize..c.end as usize];
-            let t = score_clause_named(lex, clause, c.start, &[], Some(&cased));
+        sentiment::score_clauses(lex, norm, &s.clauses, Some(&cased), |i, t| {
             tally.add(t, clause_weight(&s.clauses, i));
-        }
+        });
         if sentiment::marks_irony(norm) {
             tally.take_as_irony();
         }

@@ -17,7 +17,7 @@
 //! In both languages a text marked as ironic (an eye roll, #sarcasme) has
 //! its praise turned.
 
-use crate::text::{Cased, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
+use crate::text::{Cased, Clause, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
 use std::cell::RefCell;
 use std::hash::Hasher;
 use std::sync::LazyLock;
@@ -1528,6 +1528,27 @@ pub(crate) fn marks_irony(s: &str) -> bool {
 #[cfg(test)]
 pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     score_clause_named(lex, s, 0, &[], None)
+}
+
+/// Score each of the `clauses` of normalised (lower-case) text `s` in
+/// order, as [`score_clause_named`] would, handing `each` the clause's index and
+/// tally. This thread's memory of unlisted words is looked up once for them
+/// all rather than once a clause.
+pub(crate) fn score_clauses(
+    lex: &Lexicon,
+    s: &str,
+    clauses: &[Clause],
+    cased: Option<&Cased>,
+    mut each: impl FnMut(usize, Tally),
+) {
+    DERIVED.with(|cell| {
+        let mut tables = cell.borrow_mut();
+        let remembered = tables.for_lexicon(lex.id);
+        for (i, c) in clauses.iter().enumerate() {
+            let clause = &s[c.start as usize..c.end as usize];
+            each(i, score_words(lex, clause, c.start, &[], cased, remembered));
+        }
+    })
 }
 
 /// Whether byte `at` lies in one of the (start, end) spans.
