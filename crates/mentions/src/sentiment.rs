@@ -1620,11 +1620,11 @@ fn score_words(
     let mut cf_left = 0u8;
     // How far "when it worked" has got: 1 after "when"/"while", 2 after "it".
     let mut when_stage = 0u8;
-    let (excess_word, missing_word) = if lex.dutch {
-        ("te", "geen")
-    } else {
-        ("too", "no")
-    };
+    // "te"/"too" and "geen"/"no", compared with literals so that most
+    // words cost no call to memcmp.
+    let dutch = lex.dutch;
+    let is_excess_word = |w: &str| if dutch { w == "te" } else { w == "too" };
+    let is_missing_word = |w: &str| if dutch { w == "geen" } else { w == "no" };
     // Content words left after a verb that does away with what follows
     // ("reduces the risk"), and the verb's own weight.
     let mut rev_left = 0u8;
@@ -1641,11 +1641,8 @@ fn score_words(
     // waiting for the "dat"/"that" of a result clause, which makes it an
     // excess like "te hard".
     let mut so_adjective = false;
-    let (so_word, that_word) = if lex.dutch {
-        ("zo", "dat")
-    } else {
-        ("so", "that")
-    };
+    let is_so_word = |w: &str| if dutch { w == "zo" } else { w == "so" };
+    let is_that_word = |w: &str| if dutch { w == "dat" } else { w == "that" };
 
     // The praise so far held only for a while: turn this clause's praise,
     // or, when the clause has none, the earlier clauses' (see Tally::add).
@@ -1720,7 +1717,7 @@ fn score_words(
                     prev_spoils = false;
                     continue;
                 }
-                if std::mem::take(&mut so_adjective) && w == that_word {
+                if std::mem::take(&mut so_adjective) && is_that_word(w) {
                     t.sum += EXCESS;
                     t.hits += 1;
                     last_added = EXCESS;
@@ -2005,7 +2002,7 @@ fn score_words(
                         t.hits += 1;
                         never_again = false;
                     }
-                    if prev == excess_word
+                    if is_excess_word(prev)
                         && !entry.is_some_and(|e| e.function || e.expected)
                         && is_excess(w, lex.dutch)
                     {
@@ -2014,7 +2011,7 @@ fn score_words(
                         t.hits += 1;
                         last_added = EXCESS;
                         since_sentiment = 0;
-                    } else if prev == so_word
+                    } else if is_so_word(prev)
                         && neg_left == 0
                         && !entry.is_some_and(|e| e.function || e.expected)
                         && !matches!(
@@ -2033,7 +2030,7 @@ fn score_words(
                         && is_excess(w, lex.dutch)
                     {
                         so_adjective = true;
-                    } else if prev == missing_word
+                    } else if is_missing_word(prev)
                         && !entry.is_some_and(|e| e.function)
                         && lacks_something(w, lex.dutch)
                     {
