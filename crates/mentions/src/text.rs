@@ -709,6 +709,25 @@ pub(crate) enum Token<'a> {
 const ASCII_WORD_STOP: [bool; 256] =
     ascii_table!(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'\''));
 
+/// ASCII bytes that are no token and no part of one: spaces, quotes,
+/// brackets, `#` and `@` (whose word [`Tokens`] sees as a handle by the byte
+/// before it). The ASCII that `Tokens::next_other` passes without a
+/// condition; a test keeps the two in step.
+const ASCII_PASSED: [bool; 256] =
+    ascii_table!(|c| !c.is_ascii_alphanumeric() && !one_of(c, b"_!:;<=^&-,.?/|+"));
+
+/// Whether `c` is one of `set` (a `const fn`, for the tables).
+const fn one_of(c: u8, set: &[u8]) -> bool {
+    let mut k = 0;
+    while k < set.len() {
+        if set[k] == c {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
 /// The end of the word starting at `start`: word characters and inner
 /// apostrophes.
 #[inline]
@@ -778,8 +797,9 @@ impl<'a> Iterator for Tokens<'a> {
     fn next(&mut self) -> Option<Token<'a>> {
         let s = self.s;
         let b = s.as_bytes();
-        // Most steps are a space between words: pass them at once.
-        while b.get(self.pos) == Some(&b' ') {
+        // Most steps are a space between words, or the `@` of a handle:
+        // pass them at once.
+        while b.get(self.pos).is_some_and(|&c| ASCII_PASSED[c as usize]) {
             self.pos += 1;
         }
         // Most tokens are ASCII words: found here, the rest by `next_other`.
@@ -1658,6 +1678,23 @@ mod tests {
         assert_eq!(toks[2], Token::Symbol('😡'));
         assert_eq!(toks[3], Token::Bangs(3));
         assert!(matches!(toks[4], Token::Other { .. }));
+    }
+
+    #[test]
+    fn passed_bytes_are_passed_by_the_general_tokeniser_too() {
+        for c in 0..128u8 {
+            let text = format!("{}x", c as char);
+            let mut toks = Tokens::new(&text);
+            let word = matches!(
+                toks.next_other(),
+                Some(Token::Word {
+                    text: "x",
+                    start: 1,
+                    ..
+                })
+            );
+            assert_eq!(ASCII_PASSED[c as usize], word, "{c}");
+        }
     }
 
     #[test]
