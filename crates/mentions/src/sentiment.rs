@@ -1437,6 +1437,13 @@ impl Symbols {
         self.emoticons[from as usize..to as usize]
             .iter()
             .find_map(|&(e, v)| {
+                // The first byte is equal here; most candidates differ in the
+                // second, told without a call to memcmp.
+                if let Some(second) = e.as_bytes().get(1)
+                    && rest.as_bytes().get(1) != Some(second)
+                {
+                    return None;
+                }
                 if !rest.starts_with(e) {
                     return None;
                 }
