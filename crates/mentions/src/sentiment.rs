@@ -1694,11 +1694,9 @@ fn score_words(
                 start,
             } => {
                 let skip = handle || (!names.is_empty() && in_spans(names, base + start as u32));
-                let entry = if skip {
-                    None
-                } else {
-                    lex.entries.get(w).copied()
-                };
+                // By reference: copying the entry's many fields for every
+                // word cost more than reading the few that are tested.
+                let entry = if skip { None } else { lex.entries.get(w) };
                 let unlisted = if skip || entry.is_some() {
                     0.0
                 } else {
