@@ -895,6 +895,9 @@ pub(crate) const CONTRAST_SUB: &[&str] = &[
     "although", "though", "whereas", "hoewel", "ofschoon", "terwijl", "alhoewel",
 ];
 
+/// The bytes that may end a clause in [`clauses`].
+const CLAUSE_MARK: [bool; 256] = ascii_table!(|c| one_of(c, b".!?;\n,"));
+
 /// A clause of the text: a sentence, or part of one cut at a contrast word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Clause {
@@ -948,6 +951,11 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
                 }
             }
             i = j;
+            continue;
+        }
+        // Spaces, digits and most marks end nothing.
+        if !CLAUSE_MARK[c as usize] {
+            i += 1;
             continue;
         }
         match c {
