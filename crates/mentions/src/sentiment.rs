@@ -1466,7 +1466,8 @@ pub(crate) struct Tally {
     pub hits: u32,
     /// Exclamation marks seen.
     pub bangs: u32,
-    /// An exclamation in a clause that asks nothing ("?!" is no joy).
+    /// An English exclamation in a clause that asks nothing ("?!" is no
+    /// joy).
     pub exclaims: bool,
     /// The clause takes back the praise before it ("great player... when
     /// it worked!", "happy with it. until it broke."): see [`Tally::add`].
@@ -2074,7 +2075,9 @@ fn score_words(
             }
             Token::Bangs(n) => {
                 t.bangs += n;
-                t.exclaims = t.exclaims || memchr::memchr(b'?', s.as_bytes()).is_none();
+                // English only: the evidence is English (VADER's raters);
+                // Dutch political tweets shout announcements and calls.
+                t.exclaims = t.exclaims || (!dutch && memchr::memchr(b'?', s.as_bytes()).is_none());
                 release_booster(&mut t, &mut booster_own);
                 boost = 1.0;
                 boost_left = 0;
@@ -2884,9 +2887,10 @@ mod tests {
             label("And then I found $20 in my back pocket!", "en"),
             Positive
         );
+        // Dutch exclamations announce and call as often ("Stem morgen!").
         assert_eq!(
             label("Morgen gaan we met de hele klas naar Parijs!", "nl"),
-            Positive
+            Neutral
         );
         assert_eq!(
             label("And then I found $20 in my back pocket.", "en"),
