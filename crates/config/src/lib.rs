@@ -10,6 +10,7 @@
 //! passes, including unknown `REPMON_*` variables.
 
 mod duration;
+pub mod query;
 mod validate;
 
 pub use duration::{ByteSize, Duration};

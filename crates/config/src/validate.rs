@@ -96,7 +96,7 @@ pub(crate) fn check(c: &Config) -> Result<(), Problem> {
             }
         }
         if let Some(q) = &co.query {
-            query_syntax(q).map_err(|e| (at("query"), format!("{q:?}: {e}")))?;
+            crate::query::parse(q).map_err(|e| (at("query"), format!("{q:?}: {e}")))?;
         }
     }
 
@@ -341,139 +341,8 @@ pub(crate) fn parse_cron(s: &str) -> Result<croner::Cron, String> {
         .map_err(|e| format!("{s:?} is not a cron schedule: {e}"))
 }
 
-/// Checks a company's `query` (see `repmon-mentions`, which evaluates it):
-/// words, "phrases" (optionally `"..."~N`), AND/OR/NOT or a leading `-`,
-/// parentheses, `a NEAR/N b` between words or phrases.
-fn query_syntax(q: &str) -> Result<(), String> {
-    #[derive(PartialEq)]
-    enum T {
-        Open,
-        Close,
-        Op(&'static str),
-        Near,
-        Atom,
-    }
-    let mut toks = Vec::new();
-    let mut rest = q.trim_start();
-    while let Some(c) = rest.chars().next() {
-        let len = match c {
-            '(' => {
-                toks.push(T::Open);
-                1
-            }
-            ')' => {
-                toks.push(T::Close);
-                1
-            }
-            '-' => {
-                toks.push(T::Op("NOT"));
-                1
-            }
-            '"' => {
-                let end = rest[1..].find('"').ok_or("a quote is never closed")?;
-                let inner = &rest[1..1 + end];
-                if !inner.chars().any(char::is_alphanumeric) {
-                    return Err(format!("\"{inner}\" has no words to look for"));
-                }
-                let mut len = end + 2;
-                if let Some(after) = rest[len..].strip_prefix('~') {
-                    let digits = after.chars().take_while(char::is_ascii_digit).count();
-                    if !matches!(after[..digits].parse::<u32>(), Ok(n) if n <= 1000) {
-                        return Err("~ needs a number of words (0..=1000)".into());
-                    }
-                    len += 1 + digits;
-                }
-                toks.push(T::Atom);
-                len
-            }
-            _ => {
-                let len = rest
-                    .find(|d: char| d.is_whitespace() || matches!(d, '(' | ')' | '"'))
-                    .unwrap_or(rest.len());
-                let w = &rest[..len];
-                toks.push(match w {
-                    "AND" | "&&" => T::Op("AND"),
-                    "OR" | "||" => T::Op("OR"),
-                    "NOT" => T::Op("NOT"),
-                    "NEAR" => return Err("NEAR needs a distance, e.g. NEAR/3".into()),
-                    _ if w.starts_with("NEAR/") => {
-                        if !matches!(w[5..].parse::<u32>(), Ok(n) if n <= 1000) {
-                            return Err("NEAR/ needs a number of words (0..=1000)".into());
-                        }
-                        T::Near
-                    }
-                    _ if w.contains('~') => {
-                        return Err(format!(
-                            "{w:?}: proximity is written on a quoted phrase, e.g. \"a b\"~3"
-                        ));
-                    }
-                    _ if !w.chars().any(char::is_alphanumeric) => {
-                        return Err(format!("{w:?} has no words to look for"));
-                    }
-                    _ => T::Atom,
-                });
-                len
-            }
-        };
-        rest = rest[len..].trim_start();
-    }
-    if toks.is_empty() {
-        return Err("the query is empty".into());
-    }
-    // Every operator needs an operand after it, every group content, and
-    // AND/OR/NEAR one before; NEAR joins words or phrases, not groups.
-    let mut depth = 0usize;
-    let mut expect_operand = true;
-    for (k, t) in toks.iter().enumerate() {
-        match t {
-            T::Open => {
-                // After a word, a group is joined by an implied AND.
-                depth += 1;
-                expect_operand = true;
-            }
-            T::Close => {
-                if depth == 0 {
-                    return Err("a ')' has no '(' before it".into());
-                }
-                if expect_operand {
-                    return Err("a group is empty or ends with an operator".into());
-                }
-                depth -= 1;
-                if toks.get(k + 1) == Some(&T::Near) {
-                    return Err("NEAR joins words or \"phrases\", not groups".into());
-                }
-            }
-            T::Op("NOT") => expect_operand = true,
-            T::Op(op) => {
-                if expect_operand {
-                    return Err(format!("{op} needs something before it"));
-                }
-                expect_operand = true;
-            }
-            T::Near => {
-                if expect_operand {
-                    return Err("NEAR needs a word before it".into());
-                }
-                if toks.get(k + 1) == Some(&T::Open) {
-                    return Err("NEAR joins words or \"phrases\", not groups".into());
-                }
-                expect_operand = true;
-            }
-            T::Atom => expect_operand = false,
-        }
-    }
-    if depth > 0 {
-        return Err("a '(' is never closed".into());
-    }
-    if expect_operand {
-        return Err("the query ends where a word was expected".into());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod query_tests {
-    use super::query_syntax;
 
     #[test]
     fn a_malformed_company_query_names_its_key() {
@@ -493,41 +362,5 @@ mod query_tests {
             Some("internet AND storing")
         );
         assert_eq!(c.companies[0].query, None);
-    }
-
-    #[test]
-    fn good_queries_pass() {
-        for q in [
-            "storing",
-            "storing OR uitval",
-            "(storing OR uitval) AND NOT gepland",
-            "internet -golfbaan",
-            "\"golf internet\"~3 storing",
-            "golf NEAR/3 storing",
-            "\"meeuw air\" NEAR/2 vertraging NEAR/1 uur",
-            "NOT sport",
-        ] {
-            assert_eq!(query_syntax(q), Ok(()), "{q}");
-        }
-    }
-
-    #[test]
-    fn malformed_queries_say_why() {
-        for (q, says) in [
-            ("", "empty"),
-            ("(storing", "never closed"),
-            ("storing)", "no '('"),
-            ("\"golf internet", "never closed"),
-            ("storing AND", "ends"),
-            ("OR storing", "before it"),
-            ("golf NEAR storing", "distance"),
-            ("golf NEAR/x storing", "number"),
-            ("golf~3", "quoted phrase"),
-            ("(a OR b) NEAR/2 c", "not groups"),
-            ("()", "empty"),
-        ] {
-            let err = query_syntax(q).unwrap_err();
-            assert!(err.contains(says), "{q:?}: {err}");
-        }
     }
 }

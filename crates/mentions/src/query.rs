@@ -1,16 +1,12 @@
-//! A company's optional `query`: an extra filter in the analysts' search
-//! syntax, checked on a document only after the company's terms matched.
-//!
-//! Syntax: words and "quoted phrases"; `AND` (also implied between two
-//! parts), `OR`, `NOT` (or a leading `-`); parentheses; proximity as
-//! `"a b"~3` (the phrase's words within 3 extra words of each other, any
-//! order) or `a NEAR/3 b` (a and b at most 3 words apart, either side).
-//! Operators are upper case; words match whole words, case-insensitively,
-//! after the same normalisation as the terms. Precedence: NEAR, NOT, AND, OR.
+//! A company's optional `query` (its grammar is
+//! [`repmon_config::query`]), compiled for matching: each phrase's words
+//! normalised as the terms are, so that they match whole words,
+//! case-insensitively, in a document's normalised text.
 
 use crate::text::{Token, Tokens, normalize_phrase};
+use repmon_config::query as syntax;
 
-/// A parsed query.
+/// A compiled query.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Query {
     /// Words in a row; with `slop`, within `len - 1 + slop` words in any order.
@@ -29,237 +25,25 @@ pub(crate) enum Query {
     Not(Box<Query>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Lex {
-    Open,
-    Close,
-    And,
-    Or,
-    Not,
-    Near(u32),
-    Phrase(String, Option<u32>),
-    Word(String),
-}
-
-fn lex(q: &str) -> Result<Vec<Lex>, String> {
-    let mut out = Vec::new();
-    let mut chars = q.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
-        match c {
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '(' => {
-                chars.next();
-                out.push(Lex::Open);
-            }
-            ')' => {
-                chars.next();
-                out.push(Lex::Close);
-            }
-            '-' => {
-                chars.next();
-                out.push(Lex::Not);
-            }
-            '"' => {
-                chars.next();
-                let start = i + 1;
-                let end = loop {
-                    match chars.next() {
-                        Some((j, '"')) => break j,
-                        Some(_) => {}
-                        None => {
-                            return Err(format!(
-                                "the quote at character {} is never closed",
-                                i + 1
-                            ));
-                        }
-                    }
-                };
-                let phrase = q[start..end].to_string();
-                let mut slop = None;
-                if let Some(&(_, '~')) = chars.peek() {
-                    chars.next();
-                    let mut digits = String::new();
-                    while let Some(&(_, d)) = chars.peek() {
-                        if !d.is_ascii_digit() {
-                            break;
-                        }
-                        digits.push(d);
-                        chars.next();
-                    }
-                    slop = Some(number(&digits, "~")?);
-                }
-                out.push(Lex::Phrase(phrase, slop));
-            }
-            _ => {
-                let start = i;
-                let mut end = q.len();
-                while let Some(&(j, d)) = chars.peek() {
-                    if d.is_whitespace() || matches!(d, '(' | ')' | '"') {
-                        end = j;
-                        break;
-                    }
-                    chars.next();
-                }
-                let w = &q[start..end];
-                out.push(match w {
-                    "AND" | "&&" => Lex::And,
-                    "OR" | "||" => Lex::Or,
-                    "NOT" => Lex::Not,
-                    _ => match w.strip_prefix("NEAR/") {
-                        Some(n) => Lex::Near(number(n, "NEAR/")?),
-                        None if w == "NEAR" => {
-                            return Err("NEAR needs a distance, e.g. NEAR/3".into());
-                        }
-                        None if w.contains('~') => {
-                            return Err(format!(
-                                "{w:?}: proximity is written on a quoted phrase, e.g. \"a b\"~3"
-                            ));
-                        }
-                        None => Lex::Word(w.to_string()),
-                    },
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn number(digits: &str, after: &str) -> Result<u32, String> {
-    match digits.parse::<u32>() {
-        Ok(n) if n <= 1000 => Ok(n),
-        _ => Err(format!("{after} needs a number of words (0..=1000)")),
-    }
-}
-
-/// Parses a query; the error says what is wrong in the analyst's terms.
+/// Parses and compiles a query; the error says what is wrong in the
+/// analyst's terms.
 pub(crate) fn parse(q: &str) -> Result<Query, String> {
-    let toks = lex(q)?;
-    if toks.is_empty() {
-        return Err("the query is empty".into());
-    }
-    let mut p = Parser { toks, at: 0 };
-    let query = p.or()?;
-    match p.toks.get(p.at) {
-        None => Ok(query),
-        Some(Lex::Close) => Err("a ')' has no '(' before it".into()),
-        Some(t) => Err(format!("unexpected {t:?}")),
-    }
+    compile(&syntax::parse(q)?)
 }
 
-struct Parser {
-    toks: Vec<Lex>,
-    at: usize,
-}
-
-impl Parser {
-    fn peek(&self) -> Option<&Lex> {
-        self.toks.get(self.at)
-    }
-
-    fn or(&mut self) -> Result<Query, String> {
-        let mut parts = vec![self.and()?];
-        while self.peek() == Some(&Lex::Or) {
-            self.at += 1;
-            parts.push(self.and()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Query::Or(parts)
-        })
-    }
-
-    fn and(&mut self) -> Result<Query, String> {
-        let mut parts = vec![self.unary()?];
-        loop {
-            match self.peek() {
-                Some(Lex::And) => {
-                    self.at += 1;
-                    parts.push(self.unary()?);
-                }
-                Some(Lex::Or | Lex::Close) | None => break,
-                Some(_) => parts.push(self.unary()?),
-            }
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Query::And(parts)
-        })
-    }
-
-    fn unary(&mut self) -> Result<Query, String> {
-        if self.peek() == Some(&Lex::Not) {
-            self.at += 1;
-            return Ok(Query::Not(Box::new(self.unary()?)));
-        }
-        self.near()
-    }
-
-    fn near(&mut self) -> Result<Query, String> {
-        let mut left = self.primary()?;
-        // "a NEAR/2 b NEAR/3 c": each neighbouring pair must be near.
-        let mut pairs = Vec::new();
-        while let Some(&Lex::Near(dist)) = self.peek() {
-            // Checked on the tokens, so "(a) NEAR/2 b" is refused like
-            // "(a OR b) NEAR/2 c": the same rule as the config check.
-            let grouped = self.at > 0 && self.toks[self.at - 1] == Lex::Close
-                || self.toks.get(self.at + 1) == Some(&Lex::Open);
-            if grouped {
-                return Err("NEAR joins words or \"phrases\", not groups".into());
-            }
-            self.at += 1;
-            let right = self.primary()?;
-            for side in [&left, &right] {
-                if !matches!(side, Query::Phrase { .. }) {
-                    return Err("NEAR joins words or \"phrases\", not groups".into());
-                }
-            }
-            pairs.push(Query::Near {
-                left: Box::new(left),
-                right: Box::new(right.clone()),
-                dist,
-            });
-            left = right;
-        }
-        Ok(match pairs.len() {
-            0 => left,
-            1 => pairs.remove(0),
-            _ => Query::And(pairs),
-        })
-    }
-
-    fn primary(&mut self) -> Result<Query, String> {
-        let tok = self.peek().cloned();
-        self.at += 1;
-        match tok {
-            Some(Lex::Open) => {
-                let inner = self.or()?;
-                if self.peek() != Some(&Lex::Close) {
-                    return Err("a '(' is never closed".into());
-                }
-                self.at += 1;
-                Ok(inner)
-            }
-            Some(Lex::Word(w)) => phrase(&w, None),
-            Some(Lex::Phrase(p, slop)) => phrase(&p, slop),
-            Some(Lex::Close) => Err("a ')' has no '(' before it, or a group is empty".into()),
-            Some(t) => Err(format!("{} needs something to work on", name(&t))),
-            None => Err("the query ends where a word was expected".into()),
-        }
-    }
-}
-
-fn name(t: &Lex) -> &'static str {
-    match t {
-        Lex::And => "AND",
-        Lex::Or => "OR",
-        Lex::Not => "NOT",
-        Lex::Near(_) => "NEAR",
-        _ => "an operator",
-    }
+fn compile(q: &syntax::Query) -> Result<Query, String> {
+    let all = |parts: &[syntax::Query]| parts.iter().map(compile).collect::<Result<Vec<_>, _>>();
+    Ok(match q {
+        syntax::Query::Phrase { text, slop } => phrase(text, *slop)?,
+        syntax::Query::Near { left, right, dist } => Query::Near {
+            left: Box::new(compile(left)?),
+            right: Box::new(compile(right)?),
+            dist: *dist,
+        },
+        syntax::Query::And(parts) => Query::And(all(parts)?),
+        syntax::Query::Or(parts) => Query::Or(all(parts)?),
+        syntax::Query::Not(inner) => Query::Not(Box::new(compile(inner)?)),
+    })
 }
 
 fn phrase(text: &str, slop: Option<u32>) -> Result<Query, String> {
@@ -394,24 +178,10 @@ mod tests {
     }
 
     #[test]
-    fn malformed_queries_say_what_is_wrong() {
-        for (q, says) in [
-            ("", "empty"),
-            ("   ", "empty"),
-            ("(storing", "never closed"),
-            ("storing)", "no '('"),
-            ("\"golf internet", "never closed"),
-            ("storing AND", "ends"),
-            ("OR storing", "OR needs"),
-            ("golf NEAR storing", "distance"),
-            ("golf NEAR/x storing", "number"),
-            ("golf~3", "quoted phrase"),
-            ("(a OR b) NEAR/2 c", "not groups"),
-            ("\"!!\"", "no words"),
-            ("()", "empty"),
-        ] {
-            let err = parse(q).unwrap_err();
-            assert!(err.contains(says), "{q:?}: {err}");
-        }
+    fn malformed_queries_are_refused_with_the_grammars_reason() {
+        let err = parse("(storing").unwrap_err();
+        assert!(err.contains("never closed"), "{err}");
+        let err = parse("(a OR b) NEAR/2 c").unwrap_err();
+        assert!(err.contains("not groups"), "{err}");
     }
 }
