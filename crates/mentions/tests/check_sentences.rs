@@ -2,8 +2,8 @@
 //! Dutch restaurant reviews, webcare and political tweets
 //! (`tests/data/nl_checks.tsv`, `nl_restaurant_checks.tsv`,
 //! `nl_review_checks.tsv`) and English
-//! tweets (`tests/data/en_checks.tsv`, `en_topic_checks.tsv`), written for
-//! repmon. The public Dutch sets
+//! tweets (`tests/data/en_checks.tsv`, `en_topic_checks.tsv`,
+//! `en_tweet_checks.tsv`), written for repmon. The public Dutch sets
 //! may only be measured on, so the Dutch sentences are what the Dutch rules
 //! were tuned with; these tests guard both against regressions and print
 //! the misses (`--nocapture`).
@@ -50,7 +50,7 @@ fn dutch_check_sentences_keep_their_labels() {
     keep_their_labels(include_str!("data/nl_checks.tsv"), "nl", 0.84);
 }
 
-/// 233/300 after round 8; the same margin as for Dutch.
+/// 237/300 after round 8; the same margin as for Dutch.
 #[test]
 fn english_check_tweets_keep_their_labels() {
     keep_their_labels(include_str!("data/en_checks.tsv"), "en", 0.75);
@@ -70,9 +70,17 @@ fn dutch_review_sentences_keep_their_labels() {
     keep_their_labels(include_str!("data/nl_review_checks.tsv"), "nl", 0.75);
 }
 
-/// 321/420 after round 8 (299 before round 7): neutral news about named
+/// 325/420 after round 8 (299 before round 7): neutral news about named
 /// topics, such as shows whose names are words of judgement.
 #[test]
 fn english_topic_tweets_keep_their_labels() {
     keep_their_labels(include_str!("data/en_topic_checks.tsv"), "en", 0.75);
+}
+
+/// 235/450 after round 8 (224 before), written blind and hard on purpose
+/// (titles with emotional words, alarming news, sarcasm): how the rules do
+/// on tweets they were not made from.
+#[test]
+fn english_blind_tweets_keep_their_labels() {
+    keep_their_labels(include_str!("data/en_tweet_checks.tsv"), "en", 0.50);
 }
