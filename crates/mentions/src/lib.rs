@@ -14,6 +14,7 @@
 
 mod lang;
 mod matcher;
+mod names;
 mod query;
 mod sentiment;
 mod text;
@@ -22,13 +23,14 @@ pub use lang::detect_language;
 pub use sentiment::{NEGATIVE_AT, POSITIVE_AT};
 
 use matcher::{Hit, MatchScratch, Matcher, author_is, host_in, host_of};
+use names::Cased;
 use repmon_config::Company;
 use repmon_model::{CompanyMention, Document, Mention, Sentiment};
 use sentiment::{Tally, lexicon, score_clause_named};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use text::{Cased, Clause, FastSet, Normalized, Token, Tokens};
+use text::{Clause, FastSet, Normalized, Token, Tokens};
 
 /// Clauses that name no company speak for one whose own clauses say
 /// nothing, at this weight: they are probably, not surely, about it.

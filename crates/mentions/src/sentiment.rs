@@ -17,7 +17,8 @@
 //! In both languages a text marked as ironic (an eye roll, #sarcasme) has
 //! its praise turned.
 
-use crate::text::{Cased, Clause, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
+use crate::names::Cased;
+use crate::text::{Clause, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
 use std::cell::RefCell;
 use std::hash::Hasher;
 use std::sync::LazyLock;

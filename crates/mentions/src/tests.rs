@@ -591,9 +591,12 @@ fn untrusted_input_never_panics() {
         "maar maar maar but but hoewel, hoewel, Telly",
         "\u{feff}\u{200b}Te\u{ad}lly",
         "Telly Mobile\u{2028}\u{2029}bol.com.",
+        // Capitalised runs, as the proper-name check reads them.
+        "Telly Mobile sponsort İstanbul Good ĲSSEL Ǆemal 'Happy Valley' of",
+        "'Telly' Good 'Wife' \u{307}Happy Of The Good",
     ];
     for body in nasty {
-        for title in ["", "Telly", "\n"] {
+        for title in ["", "Telly", "\n", "  The Good Wife  "] {
             let mut d = doc(title, body);
             d.rating = Some(f32::NAN);
             d.author = Some("@".into());
