@@ -10,25 +10,51 @@
 //! order) or `a NEAR/3 b` (a and b at most 3 words apart, either side).
 //! Operators are upper case. Precedence: NEAR, NOT, AND, OR.
 
-/// A parsed query. Phrases keep their text as written; the matcher
-/// normalises it as it does a company's terms.
+/// A parsed query. `P` is what stands for a word or phrase: as parsed, its
+/// [`Phrase`] text as written; the matcher turns each into its normalised
+/// words with [`Query::try_map`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Query {
-    /// A word or a "quoted phrase"; with `slop`, its words within
-    /// `len - 1 + slop` words of each other in any order.
-    Phrase {
-        text: String,
-        slop: Option<u32>,
-    },
+pub enum Query<P = Phrase> {
+    /// A word or a "quoted phrase".
+    Phrase(P),
     /// Two phrases at most `dist` words apart.
     Near {
-        left: Box<Query>,
-        right: Box<Query>,
+        left: Box<Query<P>>,
+        right: Box<Query<P>>,
         dist: u32,
     },
-    And(Vec<Query>),
-    Or(Vec<Query>),
-    Not(Box<Query>),
+    And(Vec<Query<P>>),
+    Or(Vec<Query<P>>),
+    Not(Box<Query<P>>),
+}
+
+/// A word or "quoted phrase" as written; with `slop` (`"a b"~3`), its words
+/// within `len - 1 + slop` words of each other in any order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phrase {
+    pub text: String,
+    pub slop: Option<u32>,
+}
+
+impl<P> Query<P> {
+    /// The same query with each phrase turned by `f` (e.g. into the words
+    /// to look for), or the first error `f` gives.
+    pub fn try_map<Q, E>(&self, f: &mut impl FnMut(&P) -> Result<Q, E>) -> Result<Query<Q>, E> {
+        let mut all = |parts: &[Query<P>]| -> Result<Vec<Query<Q>>, E> {
+            parts.iter().map(|q| q.try_map(&mut *f)).collect()
+        };
+        Ok(match self {
+            Query::Phrase(p) => Query::Phrase(f(p)?),
+            Query::Near { left, right, dist } => Query::Near {
+                left: Box::new(left.try_map(f)?),
+                right: Box::new(right.try_map(f)?),
+                dist: *dist,
+            },
+            Query::And(parts) => Query::And(all(parts)?),
+            Query::Or(parts) => Query::Or(all(parts)?),
+            Query::Not(inner) => Query::Not(Box::new(inner.try_map(f)?)),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +241,7 @@ impl Parser {
             self.at += 1;
             let right = self.primary()?;
             for side in [&left, &right] {
-                if !matches!(side, Query::Phrase { .. }) {
+                if !matches!(side, Query::Phrase(_)) {
                     return Err("NEAR joins words or \"phrases\", not groups".into());
                 }
             }
@@ -268,7 +294,7 @@ fn phrase(text: String, slop: Option<u32>) -> Result<Query, String> {
     if !text.chars().any(char::is_alphanumeric) {
         return Err(format!("{text:?} has no words to look for"));
     }
-    Ok(Query::Phrase { text, slop })
+    Ok(Query::Phrase(Phrase { text, slop }))
 }
 
 #[cfg(test)]
@@ -276,10 +302,10 @@ mod tests {
     use super::*;
 
     fn phrase(text: &str, slop: Option<u32>) -> Query {
-        Query::Phrase {
+        Query::Phrase(Phrase {
             text: text.into(),
             slop,
-        }
+        })
     }
 
     #[test]

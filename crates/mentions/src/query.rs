@@ -6,48 +6,26 @@
 use crate::text::{Token, Tokens, normalize_phrase};
 use repmon_config::query as syntax;
 
-/// A compiled query.
+/// A compiled query: the parsed one with each phrase as its words.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Query {
-    /// Words in a row; with `slop`, within `len - 1 + slop` words in any order.
-    Phrase {
-        words: Vec<String>,
-        slop: Option<u32>,
-    },
-    /// Two phrases at most `dist` words apart.
-    Near {
-        left: Box<Query>,
-        right: Box<Query>,
-        dist: u32,
-    },
-    And(Vec<Query>),
-    Or(Vec<Query>),
-    Not(Box<Query>),
+pub(crate) struct Query(syntax::Query<Words>);
+
+/// A phrase's normalised words; with `slop`, within `len - 1 + slop` words
+/// of each other in any order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Words {
+    words: Vec<String>,
+    slop: Option<u32>,
 }
 
 /// Parses and compiles a query; the error says what is wrong in the
 /// analyst's terms.
 pub(crate) fn parse(q: &str) -> Result<Query, String> {
-    compile(&syntax::parse(q)?)
+    syntax::parse(q)?.try_map(&mut words).map(Query)
 }
 
-fn compile(q: &syntax::Query) -> Result<Query, String> {
-    let all = |parts: &[syntax::Query]| parts.iter().map(compile).collect::<Result<Vec<_>, _>>();
-    Ok(match q {
-        syntax::Query::Phrase { text, slop } => phrase(text, *slop)?,
-        syntax::Query::Near { left, right, dist } => Query::Near {
-            left: Box::new(compile(left)?),
-            right: Box::new(compile(right)?),
-            dist: *dist,
-        },
-        syntax::Query::And(parts) => Query::And(all(parts)?),
-        syntax::Query::Or(parts) => Query::Or(all(parts)?),
-        syntax::Query::Not(inner) => Query::Not(Box::new(compile(inner)?)),
-    })
-}
-
-fn phrase(text: &str, slop: Option<u32>) -> Result<Query, String> {
-    let norm = normalize_phrase(text);
+fn words(p: &syntax::Phrase) -> Result<Words, String> {
+    let norm = normalize_phrase(&p.text);
     let words: Vec<String> = Tokens::new(&norm)
         .filter_map(|t| match t {
             Token::Word { text, .. } => Some(text.to_string()),
@@ -55,69 +33,79 @@ fn phrase(text: &str, slop: Option<u32>) -> Result<Query, String> {
         })
         .collect();
     if words.is_empty() {
-        return Err(format!("{text:?} has no words to look for"));
+        return Err(format!("{:?} has no words to look for", p.text));
     }
-    Ok(Query::Phrase { words, slop })
+    Ok(Words {
+        words,
+        slop: p.slop,
+    })
 }
 
 impl Query {
     /// Whether the document (its normalised words, in order) satisfies the query.
     pub(crate) fn matches(&self, doc: &[&str]) -> bool {
-        match self {
-            Query::Phrase { .. } => self.spans(doc).next().is_some(),
-            Query::Near { left, right, dist } => {
-                let rights: Vec<(usize, usize)> = right.spans(doc).collect();
-                left.spans(doc).any(|(ls, le)| {
-                    rights.iter().any(|&(rs, re)| {
-                        let gap = if rs > le {
-                            rs - le - 1
-                        } else {
-                            ls.saturating_sub(re + 1)
-                        };
-                        gap <= *dist as usize
-                    })
-                })
-            }
-            Query::And(parts) => parts.iter().all(|p| p.matches(doc)),
-            Query::Or(parts) => parts.iter().any(|p| p.matches(doc)),
-            Query::Not(inner) => !inner.matches(doc),
-        }
+        matches(&self.0, doc)
     }
+}
 
-    /// Where a phrase occurs: (first word, last word) positions.
-    fn spans<'a>(&'a self, doc: &'a [&'a str]) -> Box<dyn Iterator<Item = (usize, usize)> + 'a> {
-        let Query::Phrase { words, slop } = self else {
-            return Box::new(std::iter::empty());
-        };
-        let k = words.len();
-        match slop {
-            None => Box::new(
-                (0..doc.len().saturating_sub(k - 1))
-                    .filter(move |&i| words.iter().zip(&doc[i..i + k]).all(|(w, d)| w == d))
-                    .map(move |i| (i, i + k - 1)),
-            ),
-            Some(slop) => {
-                // Every word within a window of k + slop words around an
-                // occurrence of the first.
-                let reach = k - 1 + *slop as usize;
-                Box::new(
-                    doc.iter()
-                        .enumerate()
-                        .filter(move |(_, d)| **d == words[0])
-                        .filter_map(move |(p, _)| {
-                            let lo = p.saturating_sub(reach);
-                            let hi = (p + reach).min(doc.len() - 1);
-                            let mut first = p;
-                            let mut last = p;
-                            for w in &words[1..] {
-                                let q = (lo..=hi).find(|&q| q != p && doc[q] == w.as_str())?;
-                                first = first.min(q);
-                                last = last.max(q);
-                            }
-                            (last - first <= reach).then_some((first, last))
-                        }),
-                )
-            }
+fn matches(q: &syntax::Query<Words>, doc: &[&str]) -> bool {
+    match q {
+        syntax::Query::Phrase(p) => spans(p, doc).next().is_some(),
+        syntax::Query::Near { left, right, dist } => {
+            let (syntax::Query::Phrase(left), syntax::Query::Phrase(right)) = (&**left, &**right)
+            else {
+                // The grammar puts NEAR between phrases only.
+                return false;
+            };
+            let rights: Vec<(usize, usize)> = spans(right, doc).collect();
+            spans(left, doc).any(|(ls, le)| {
+                rights.iter().any(|&(rs, re)| {
+                    let gap = if rs > le {
+                        rs - le - 1
+                    } else {
+                        ls.saturating_sub(re + 1)
+                    };
+                    gap <= *dist as usize
+                })
+            })
+        }
+        syntax::Query::And(parts) => parts.iter().all(|p| matches(p, doc)),
+        syntax::Query::Or(parts) => parts.iter().any(|p| matches(p, doc)),
+        syntax::Query::Not(inner) => !matches(inner, doc),
+    }
+}
+
+/// Where a phrase occurs: (first word, last word) positions.
+fn spans<'a>(p: &'a Words, doc: &'a [&'a str]) -> Box<dyn Iterator<Item = (usize, usize)> + 'a> {
+    let Words { words, slop } = p;
+    let k = words.len();
+    match slop {
+        None => Box::new(
+            (0..doc.len().saturating_sub(k - 1))
+                .filter(move |&i| words.iter().zip(&doc[i..i + k]).all(|(w, d)| w == d))
+                .map(move |i| (i, i + k - 1)),
+        ),
+        Some(slop) => {
+            // Every word within a window of k + slop words around an
+            // occurrence of the first.
+            let reach = k - 1 + *slop as usize;
+            Box::new(
+                doc.iter()
+                    .enumerate()
+                    .filter(move |(_, d)| **d == words[0])
+                    .filter_map(move |(p, _)| {
+                        let lo = p.saturating_sub(reach);
+                        let hi = (p + reach).min(doc.len() - 1);
+                        let mut first = p;
+                        let mut last = p;
+                        for w in &words[1..] {
+                            let q = (lo..=hi).find(|&q| q != p && doc[q] == w.as_str())?;
+                            first = first.min(q);
+                            last = last.max(q);
+                        }
+                        (last - first <= reach).then_some((first, last))
+                    }),
+            )
         }
     }
 }
