@@ -2188,6 +2188,15 @@ mod tests {
         for (name, tsv) in [("nl", NL_TSV), ("en", EN_TSV), ("symbols", SYMBOLS_TSV)] {
             let bad: Vec<_> = tsv_entries(tsv).filter_map(Result::err).collect();
             assert!(bad.is_empty(), "{name}: lines that do not parse: {bad:?}");
+            // A key written twice is read once, the last line winning: the
+            // other line misleads whoever reads or edits the file.
+            let mut seen = std::collections::HashSet::new();
+            let twice: Vec<&str> = tsv_entries(tsv)
+                .flatten()
+                .map(|(k, _)| k)
+                .filter(|k| !seen.insert(*k))
+                .collect();
+            assert!(twice.is_empty(), "{name}: entries listed twice: {twice:?}");
         }
         // Every word of an entry must be one token, or the entry is never
         // found: "top-notch" is written "top notch", a phrase of two.
