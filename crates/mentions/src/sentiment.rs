@@ -2653,6 +2653,11 @@ mod tests {
         crate::label(crate::sentiment(text, "en"))
     }
 
+    /// The label the daemon gives a whole Dutch text.
+    fn label_nl(text: &str) -> repmon_model::Sentiment {
+        crate::label(crate::sentiment(text, "nl"))
+    }
+
     #[test]
     fn english_verdicts_in_two_words() {
         use repmon_model::Sentiment::{Negative, Positive};
@@ -2836,52 +2841,44 @@ mod tests {
     #[test]
     fn resignation_delay_and_a_request_made_again_are_complaints() {
         use repmon_model::Sentiment::{Negative, Neutral, Positive};
-        let nl = |t: &str| crate::label(crate::sentiment(t, "nl"));
         // "maar" as a particle ends no clause; "zelf maar" is resignation.
-        assert_eq!(nl("We hebben zelf maar een tafel gezocht."), Negative);
-        assert_eq!(nl("Ik kan het alleen maar aanraden."), Positive);
-        assert_eq!(nl("Het eten kwam pas na een uur."), Negative);
+        assert_eq!(label_nl("We hebben zelf maar een tafel gezocht."), Negative);
+        assert_eq!(label_nl("Ik kan het alleen maar aanraden."), Positive);
+        assert_eq!(label_nl("Het eten kwam pas na een uur."), Negative);
         assert_eq!(
-            nl("De kinderen kregen hun patat pas toen wij klaar waren."),
+            label_nl("De kinderen kregen hun patat pas toen wij klaar waren."),
             Negative
         );
-        assert_eq!(nl("Er werd niet eens gevraagd of het smaakte."), Negative);
         assert_eq!(
-            nl("Drie keer gebeld, drie keer een ander verhaal."),
+            label_nl("Er werd niet eens gevraagd of het smaakte."),
             Negative
         );
-        assert_eq!(nl("We moesten zelf om water vragen."), Negative);
+        assert_eq!(
+            label_nl("Drie keer gebeld, drie keer een ander verhaal."),
+            Negative
+        );
+        assert_eq!(label_nl("We moesten zelf om water vragen."), Negative);
         // What a restaurant is expected to get right, negated.
-        assert_eq!(nl("De rekening klopte totaal niet."), Negative);
-        assert_eq!(nl("De tafel werd niet afgeruimd."), Negative);
-        assert_eq!(nl("We hebben de zalm gevraagd."), Neutral);
+        assert_eq!(label_nl("De rekening klopte totaal niet."), Negative);
+        assert_eq!(label_nl("De tafel werd niet afgeruimd."), Negative);
+        assert_eq!(label_nl("We hebben de zalm gevraagd."), Neutral);
     }
 
     #[test]
     fn so_much_that_something_followed_is_an_excess() {
         use repmon_model::Sentiment::{Negative, Positive};
-        let label = |t: &str, lang: &str| crate::label(crate::sentiment(t, lang));
+        assert_eq!(label_nl("De saus was zo zout dat ik dorst had."), Negative);
         assert_eq!(
-            label("De saus was zo zout dat ik dorst had.", "nl"),
+            label_nl("De muziek stond zo hard dat we moesten schreeuwen."),
             Negative
         );
         assert_eq!(
-            label("De muziek stond zo hard dat we moesten schreeuwen.", "nl"),
-            Negative
-        );
-        assert_eq!(
-            label("The music was so loud that we had to shout.", "en"),
+            label_en("The music was so loud that we had to shout."),
             Negative
         );
         // A word of judgement keeps its own sense, and size is no fault.
-        assert_eq!(
-            label("Het was zo lekker dat we terugkomen.", "nl"),
-            Positive
-        );
-        assert_eq!(
-            label("I love it so much that I bought two.", "en"),
-            Positive
-        );
+        assert_eq!(label_nl("Het was zo lekker dat we terugkomen."), Positive);
+        assert_eq!(label_en("I love it so much that I bought two."), Positive);
         assert!(
             crate::sentiment("De porties waren zo groot dat we het niet op kregen.", "nl") > -0.05
         );
@@ -2892,23 +2889,19 @@ mod tests {
     #[test]
     fn an_exclamation_with_nothing_to_stress_is_excitement() {
         use repmon_model::Sentiment::{Negative, Neutral, Positive};
-        let label = |t: &str, lang: &str| crate::label(crate::sentiment(t, lang));
         assert_eq!(
-            label("And then I found $20 in my back pocket!", "en"),
+            label_en("And then I found $20 in my back pocket!"),
             Positive
         );
         // Dutch exclamations announce and call as often ("Stem morgen!").
         assert_eq!(
-            label("Morgen gaan we met de hele klas naar Parijs!", "nl"),
+            label_nl("Morgen gaan we met de hele klas naar Parijs!"),
             Neutral
         );
-        assert_eq!(
-            label("And then I found $20 in my back pocket.", "en"),
-            Neutral
-        );
+        assert_eq!(label_en("And then I found $20 in my back pocket."), Neutral);
         // A question asks, and a judgement keeps its own sign.
-        assert_eq!(label("Why would you even do this?!", "en"), Neutral);
-        assert_eq!(label("Alweer vertraging!", "nl"), Negative);
+        assert_eq!(label_en("Why would you even do this?!"), Neutral);
+        assert_eq!(label_nl("Alweer vertraging!"), Negative);
         // Text in another language is not guessed at.
         assert_eq!(crate::sentiment("Demain nous partons à Paris!", "fr"), 0.0);
     }
@@ -2917,16 +2910,15 @@ mod tests {
     fn the_loudly_crying_face_leans_on_its_words() {
         use repmon_model::Sentiment::{Negative, Positive};
         // 😭 is cried from joy about as often as from grief: the words decide.
-        let en = |t: &str| crate::label(crate::sentiment(t, "en"));
         assert_eq!(
-            en("Beyonce pregnant with twins, so happy for her 😭"),
+            label_en("Beyonce pregnant with twins, so happy for her 😭"),
             Positive
         );
         assert_eq!(
-            en("got Hamilton tickets for my birthday 😭 best present ever"),
+            label_en("got Hamilton tickets for my birthday 😭 best present ever"),
             Positive
         );
-        assert_eq!(en("my phone screen cracked again 😭"), Negative);
-        assert_eq!(en("😭"), Negative);
+        assert_eq!(label_en("my phone screen cracked again 😭"), Negative);
+        assert_eq!(label_en("😭"), Negative);
     }
 }
