@@ -20,6 +20,7 @@ mod index;
 mod record;
 mod state;
 mod text;
+mod unmatched;
 
 pub use copies::Identity;
 
@@ -326,10 +327,18 @@ impl Store {
             let mut ids = tx
                 .open_table(state::MENTION_IDS)
                 .map_err(state::state_err)?;
+            let mut kept = tx.open_table(state::UNMATCHED).map_err(state::state_err)?;
+            let mut kept_ids = tx
+                .open_table(state::UNMATCHED_IDS)
+                .map_err(state::state_err)?;
             let mut key = String::new();
             let mut id_value = Vec::new();
             for c in &changes {
                 let d = &c.mention.doc;
+                if c.old_key.is_none() {
+                    // A kept document that makes a mention now is no longer kept.
+                    unmatched::forget(&mut kept, &mut kept_ids, &d.id)?;
+                }
                 if let Some(old) = &c.old_key {
                     key.clear();
                     key.push_str(old);

@@ -35,6 +35,43 @@ impl std::fmt::Display for Unreadable {
 /// Appends the record of `m` to `out`, with the body replaced by `body`
 /// (the state store keeps a cut body; the index keeps the whole one).
 pub(crate) fn encode(m: &Mention, body: &str, out: &mut Vec<u8>) {
+    let Mention {
+        doc,
+        lang,
+        companies,
+    } = m;
+    put_document(doc, body, out);
+    put_str(out, lang);
+    put_varint(out, companies.len() as u64);
+    for c in companies {
+        let CompanyMention {
+            company,
+            sentiment,
+            score,
+            owned,
+            terms,
+        } = c;
+        put_str(out, company);
+        out.push(sentiment_byte(*sentiment));
+        out.extend_from_slice(&score.to_le_bytes());
+        out.push(u8::from(*owned));
+        put_varint(out, terms.len() as u64);
+        for t in terms {
+            put_str(out, t);
+        }
+    }
+}
+
+/// Appends the record of a document that makes no mention: the layout of a
+/// mention with no language and no companies, so [`decode`] reads it.
+pub(crate) fn encode_document(doc: &Document, out: &mut Vec<u8>) {
+    put_document(doc, &doc.body, out);
+    put_str(out, "");
+    put_varint(out, 0);
+}
+
+/// The format byte and the document's fields.
+fn put_document(doc: &Document, body: &str, out: &mut Vec<u8>) {
     // Destructured in full, so a field added to the model fails to compile
     // here until the layout (and its version) says how to store it.
     let Document {
@@ -53,12 +90,7 @@ pub(crate) fn encode(m: &Mention, body: &str, out: &mut Vec<u8>) {
         position,
         rating,
         about,
-    } = &m.doc;
-    let Mention {
-        doc: _,
-        lang,
-        companies,
-    } = m;
+    } = doc;
     out.push(FORMAT_V1);
     put_str(out, id);
     put_str(out, source);
@@ -87,25 +119,6 @@ pub(crate) fn encode(m: &Mention, body: &str, out: &mut Vec<u8>) {
         None => out.push(0),
     }
     put_opt_str(out, about.as_deref());
-    put_str(out, lang);
-    put_varint(out, companies.len() as u64);
-    for c in companies {
-        let CompanyMention {
-            company,
-            sentiment,
-            score,
-            owned,
-            terms,
-        } = c;
-        put_str(out, company);
-        out.push(sentiment_byte(*sentiment));
-        out.extend_from_slice(&score.to_le_bytes());
-        out.push(u8::from(*owned));
-        put_varint(out, terms.len() as u64);
-        for t in terms {
-            put_str(out, t);
-        }
-    }
 }
 
 /// Reads a record in either layout: binary (by its format byte) or the JSON

@@ -20,6 +20,12 @@ pub(crate) const FINGERPRINT_OF: TableDefinition<&str, u64> =
     TableDefinition::new("fingerprint_of");
 /// `id` of a copy → `id` of the document first stored with that content.
 pub(crate) const ALIASES: TableDefinition<&str, &str> = TableDefinition::new("aliases");
+/// `time_key(published) + "\0" + id` → a document that makes no mention, as
+/// an lz4-compressed record (`unmatched.rs`).
+pub(crate) const UNMATCHED: TableDefinition<&str, &[u8]> = TableDefinition::new("unmatched");
+/// `id` → content hash + time key of a kept document, as in [`MENTION_IDS`].
+pub(crate) const UNMATCHED_IDS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("unmatched_ids");
 
 pub(crate) fn definition(table: Table) -> TableDefinition<'static, &'static str, &'static [u8]> {
     match table {
@@ -51,6 +57,8 @@ pub(crate) fn create_tables(db: &redb::Database) -> Result<()> {
     tx.open_table(FINGERPRINTS).map_err(state_err)?;
     tx.open_table(FINGERPRINT_OF).map_err(state_err)?;
     tx.open_table(ALIASES).map_err(state_err)?;
+    tx.open_table(UNMATCHED).map_err(state_err)?;
+    tx.open_table(UNMATCHED_IDS).map_err(state_err)?;
     for t in ALL_TABLES {
         tx.open_table(definition(t)).map_err(state_err)?;
     }

@@ -1,21 +1,16 @@
 //! Small text helpers: the content hash, cutting text, and the snippet shown
 //! when a search has no words to highlight.
 
-use repmon_model::Mention;
 use repmon_model::hash::Fnv1a;
+use repmon_model::{Document, Mention};
 
 /// The hash of what makes a stored mention different: its text, companies
 /// (with sentiment and terms), author, published time and rating. Not the
 /// source, URL or first-seen time, which differ when the same post is seen
 /// again through another source.
 pub(crate) fn content_hash(m: &Mention) -> u64 {
-    let d = &m.doc;
     let mut h = Fnv1a::new();
-    h.write_field(d.title.as_bytes());
-    h.write_field(d.body.as_bytes());
-    h.write_field(d.author.as_deref().unwrap_or("").as_bytes());
-    h.write(&d.published.timestamp_micros().to_le_bytes());
-    h.write(&d.rating.map_or(u32::MAX, f32::to_bits).to_le_bytes());
+    write_document(&mut h, &m.doc);
     h.write_field(m.lang.as_bytes());
     for c in &m.companies {
         h.write_field(c.company.as_bytes());
@@ -27,6 +22,22 @@ pub(crate) fn content_hash(m: &Mention) -> u64 {
         }
     }
     h.finish()
+}
+
+/// The hash of what makes a kept document (one with no mention) different:
+/// the document's part of [`content_hash`].
+pub(crate) fn document_hash(d: &Document) -> u64 {
+    let mut h = Fnv1a::new();
+    write_document(&mut h, d);
+    h.finish()
+}
+
+fn write_document(h: &mut Fnv1a, d: &Document) {
+    h.write_field(d.title.as_bytes());
+    h.write_field(d.body.as_bytes());
+    h.write_field(d.author.as_deref().unwrap_or("").as_bytes());
+    h.write(&d.published.timestamp_micros().to_le_bytes());
+    h.write(&d.rating.map_or(u32::MAX, f32::to_bits).to_le_bytes());
 }
 
 /// The longest prefix of `s` with at most `max` chars, cut before a word
