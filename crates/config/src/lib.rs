@@ -67,6 +67,8 @@ pub struct Config {
     #[serde(default)]
     pub ranking: Ranking,
     #[serde(default)]
+    pub store: Store,
+    #[serde(default)]
     pub companies: Vec<Company>,
     #[serde(default)]
     pub sources: Vec<Source>,
@@ -173,6 +175,44 @@ impl Poll {
     pub fn user_agent(&self) -> String {
         self.user_agent
             .replace("<version>", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// `[store]`: what the data directory keeps besides the mentions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    /// Documents that name no tracked company are kept this long (by their
+    /// published time), so that `repmon rematch` finds a company added or
+    /// widened later in what was already fetched. `0s` keeps none.
+    #[serde(default = "default_keep_unmatched")]
+    pub keep_unmatched: Duration,
+}
+
+fn default_keep_unmatched() -> Duration {
+    Duration::from_secs(90 * 86_400)
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            keep_unmatched: default_keep_unmatched(),
+        }
+    }
+}
+
+impl Store {
+    /// The oldest published time of a document without a mention still
+    /// kept at `now`; with `keep_unmatched = "0s"`, none is kept.
+    pub fn keep_unmatched_since(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        if self.keep_unmatched.std().is_zero() {
+            return chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        }
+        now.checked_sub_signed(self.keep_unmatched.chrono())
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
     }
 }
 

@@ -340,3 +340,28 @@ fn ranking_weights_have_defaults_and_are_checked() {
     let e = err(&format!("{MINIMAL}\n[ranking.weights]\nhype = 1.0\n"));
     assert!(e.contains("hype"), "{e}");
 }
+
+#[test]
+fn documents_without_a_mention_are_kept_ninety_days_unless_told() {
+    let now = chrono::Utc::now();
+    let c = load(MINIMAL).unwrap();
+    assert_eq!(c.store.keep_unmatched.as_secs(), 90 * 86_400);
+    assert_eq!(
+        c.store.keep_unmatched_since(now),
+        now - chrono::Duration::days(90)
+    );
+    let c = load(&format!("[store]\nkeep_unmatched = \"30d\"\n{MINIMAL}")).unwrap();
+    assert_eq!(
+        c.store.keep_unmatched_since(now),
+        now - chrono::Duration::days(30)
+    );
+    // "0s" keeps none: no published time is late enough.
+    let c = load(&format!("[store]\nkeep_unmatched = \"0s\"\n{MINIMAL}")).unwrap();
+    assert_eq!(
+        c.store.keep_unmatched_since(now),
+        chrono::DateTime::<chrono::Utc>::MAX_UTC
+    );
+    let c = load_env(MINIMAL, &[("REPMON_STORE__KEEP_UNMATCHED", "7d")]).unwrap();
+    assert_eq!(c.store.keep_unmatched.as_secs(), 7 * 86_400);
+    assert!(err(&format!("[store]\nkeep = \"30d\"\n{MINIMAL}")).contains("store.keep"));
+}
