@@ -46,6 +46,15 @@ const MAX_TERMS: usize = 12;
 /// Scratch buffers grown beyond this by a huge document are let go.
 const SCRATCH_KEEP_BYTES: usize = 4 << 20;
 
+/// What [`Analyzer::mention_or_document`] made of a document.
+#[derive(Debug)]
+pub enum Analyzed {
+    /// It names a tracked company, or is a company's own post.
+    Mention(Mention),
+    /// It makes no mention: the document, handed back.
+    NoMention(Document),
+}
+
 /// Built once from the configured companies; cheap to share (&self, Send + Sync).
 pub struct Analyzer {
     matcher: Matcher,
@@ -193,18 +202,30 @@ impl Analyzer {
     /// company and is no company's own post (by its accounts or domains).
     /// Sets lang ("nl" | "en" | "other"), and per company: sentiment label, score (-1..=1), owned, terms.
     pub fn analyze(&self, doc: Document) -> Option<Mention> {
+        match self.mention_or_document(doc) {
+            Analyzed::Mention(m) => Some(m),
+            Analyzed::NoMention(_) => None,
+        }
+    }
+
+    /// Like [`Analyzer::analyze`], but a document that makes no mention is
+    /// handed back, for the caller to keep (a later rematch may find a
+    /// company in it).
+    pub fn mention_or_document(&self, doc: Document) -> Analyzed {
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let companies = self.analyze_in(&mut scratch, &doc);
-            let (companies, lang) = companies?;
+            let found = self.analyze_in(&mut scratch, &doc);
             if scratch.norm.text.capacity() > SCRATCH_KEEP_BYTES {
                 *scratch = Scratch::default();
             }
-            Some(Mention {
-                doc,
-                lang: lang.to_string(),
-                companies,
-            })
+            match found {
+                Some((companies, lang)) => Analyzed::Mention(Mention {
+                    doc,
+                    lang: lang.to_string(),
+                    companies,
+                }),
+                None => Analyzed::NoMention(doc),
+            }
         })
     }
 
