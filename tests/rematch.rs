@@ -1,64 +1,89 @@
-//! `repmon rematch` against a feed on 127.0.0.1: after a company's rules
-//! change in the config, the documents already stored are counted under the
-//! new rules without polling again; ones that name no company any more go.
+//! `repmon rematch` against feeds on 127.0.0.1: after a company's rules
+//! change in the config, every document already fetched is counted under the
+//! new rules without polling again: stored mentions are re-matched, ones
+//! that name no company any more are kept aside, and documents that named no
+//! company when they were polled are searched for the new rules too.
 
 mod support;
 
 use axum::Router;
 use axum::http::header;
 use axum::routing::get;
+use chrono::{Duration, Utc};
 use serde_json::Value;
 use std::path::Path;
 use support::{repmon, repmon_ok, serve_web, write_one_shot_config};
 
-/// (guid, title, body) of the feed's items.
-const ITEMS: &[(&str, &str, &str)] = &[
+/// (guid, title, body, hours ago) of the travel feed's items.
+const ITEMS: &[(&str, &str, &str, i64)] = &[
     (
         "cancelled",
         "Vlucht geannuleerd",
         "Meeuw Air heeft mijn vlucht geannuleerd zonder bericht. Slecht geregeld.",
+        9,
     ),
     (
         "parcel",
         "Reisverslag",
         "Met Meeuw Air naar Lissabon. Mijn pakket kwam met Zwaluw binnen een dag, top service!",
+        8,
     ),
     (
         "express",
         "Bezorging",
         "Zwaluw Express bezorgt morgen niet in Utrecht.",
+        7,
     ),
     (
         "trains",
         "Nieuw aanbod",
         "Meeuw Air biedt voortaan ook treinreizen aan.",
+        6,
+    ),
+    // Names no tracked company until Reiger Rail is added.
+    ("storm", "Stormschade", STORM, 5),
+    // Older than `keep_unmatched` (90 days): not kept, so never found.
+    (
+        "archive",
+        "Uit het archief",
+        "Reiger Rail opende toen een nieuwe lijn naar het noorden.",
+        24 * 200,
     ),
 ];
 
-fn rss(base: &str) -> String {
-    let mut items = String::new();
-    for (i, (guid, title, body)) in ITEMS.iter().enumerate() {
-        items.push_str(&format!(
+/// Long enough for a content fingerprint: the news feed copies it.
+const STORM: &str = "Reiger Rail legt alle treinen in het noorden stil door de storm. Reizigers \
+     stonden urenlang op de perrons zonder informatie over bussen of taxi's, en de app gaf \
+     nog steeds aan dat alles op tijd reed. Slecht geregeld!";
+
+fn rss(base: &str, items: &[(&str, &str, &str, i64)]) -> String {
+    let mut out = String::new();
+    for (guid, title, body, hours) in items {
+        let date = (Utc::now() - Duration::hours(*hours)).to_rfc2822();
+        out.push_str(&format!(
             "<item><guid>{base}/p/{guid}</guid><link>{base}/p/{guid}</link><title>{title}</title>\
-             <description>{body}</description><pubDate>Fri, 20 Nov 2026 1{i}:00:00 GMT</pubDate></item>"
+             <description>{body}</description><pubDate>{date}</pubDate></item>"
         ));
     }
     format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Reizen</title><link>{base}/</link><description>x</description>{items}</channel></rss>"#
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Reizen</title><link>{base}/</link><description>x</description>{out}</channel></rss>"#
     )
 }
 
-async fn serve_feed() -> String {
+async fn serve_feeds() -> String {
     serve_web(|base| {
-        let body = rss(base);
+        let travel = rss(base, ITEMS);
+        // The storm post again, an hour later, under the news site's own address.
+        let news = rss(base, &[("news-storm", "Storm legt treinen stil", STORM, 4)]);
+        let feed = |body: String| {
+            get(move || {
+                let body = body.clone();
+                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], body) }
+            })
+        };
         Router::new()
-            .route(
-                "/feed.xml",
-                get(move || {
-                    let body = body.clone();
-                    async move { ([(header::CONTENT_TYPE, "application/rss+xml")], body) }
-                }),
-            )
+            .route("/feed.xml", feed(travel))
+            .route("/news.xml", feed(news))
             .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
     })
     .await
@@ -73,6 +98,11 @@ fn write_config(path: &Path, data: &Path, web: &str, companies: &str) {
 id = "reizen"
 kind = "feed"
 url = "{web}/feed.xml"
+
+[[sources]]
+id = "nieuws"
+kind = "feed"
+url = "{web}/news.xml"
 "#
     );
     write_one_shot_config(path, data, &rest);
@@ -118,10 +148,19 @@ fn pairs(list: &[(&str, &[(&str, &str)])]) -> Vec<(String, Vec<(String, String)>
         .collect()
 }
 
+/// The two summary lines of `repmon rematch`, after checking it went well.
+fn rematch(config: &Path) -> String {
+    let out = repmon(config, &["rematch"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    stdout
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rematch_applies_changed_rules_to_stored_documents() {
+async fn rematch_applies_changed_rules_to_every_fetched_document() {
     let tmp = tempfile::tempdir().unwrap();
-    let web = serve_feed().await;
+    let web = serve_feeds().await;
     let config = tmp.path().join("repmon.toml");
     let data = tmp.path().join("data");
     let before = r#"
@@ -147,9 +186,17 @@ terms = ["Zwaluw Express"]
         ])
     );
 
-    // The analyst learns that people write plain "Zwaluw", and that Meeuw Air
-    // is only the airline where a flight is talked about.
-    let after = r#"
+    // The analyst learns that people write plain "Zwaluw", that Meeuw Air
+    // is only the airline where a flight is talked about, and starts
+    // following Reiger Rail.
+    let reiger = r#"
+[[companies]]
+id = "reiger"
+name = "Reiger Rail"
+terms = ["Reiger Rail"]
+"#;
+    let narrower = format!(
+        r#"
 [[companies]]
 id = "meeuw"
 name = "Meeuw Air"
@@ -160,18 +207,26 @@ context = ["vlucht", "vliegen", "lissabon"]
 id = "zwaluw"
 name = "Zwaluw Express"
 terms = ["Zwaluw Express", "Zwaluw"]
-"#;
-    write_config(&config, &data, &web, after);
-    // Nothing is polled: the feed could be gone by now.
+{reiger}"#
+    );
+    write_config(&config, &data, &web, &narrower);
+    // Nothing is polled: the feeds could be gone by now.
     let out = repmon(&config, &["rematch"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("rematched 4 stored documents: 1 changed, 2 unchanged, 1 removed"),
+        stdout.contains("rematched 4 stored mentions: 1 changed, 2 unchanged, 1 removed"),
         "{stdout}"
     );
-    assert!(stderr.contains("rematching: 4/4 documents"), "{stderr}");
+    // The storm post and its copy were kept; the archived post is too old.
+    assert!(
+        stdout.contains(
+            "searched 2 documents kept without a mention: 1 new mention, and 1 copy of a post already stored"
+        ),
+        "{stdout}"
+    );
+    assert!(stderr.contains("rematching: 6/6 documents"), "{stderr}");
     assert_eq!(
         stored(&config),
         pairs(&[
@@ -180,6 +235,7 @@ terms = ["Zwaluw Express", "Zwaluw"]
                 "Reisverslag",
                 &[("meeuw", "neutral"), ("zwaluw", "positive")]
             ),
+            ("Stormschade", &[("reiger", "negative")]),
             ("Vlucht geannuleerd", &[("meeuw", "negative")]),
         ])
     );
@@ -190,11 +246,60 @@ terms = ["Zwaluw Express", "Zwaluw"]
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["total"], 2, "{v}");
 
-    // A second rematch with the same rules changes nothing.
-    let out = repmon(&config, &["rematch"]);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Meeuw Air's context was too strict: without it the removed post
+    // counts again, as it was kept.
+    let wider = format!("{before}{reiger}");
+    write_config(&config, &data, &web, &wider);
+    let stdout = rematch(&config);
     assert!(
-        stdout.contains("rematched 3 stored documents: 0 changed, 3 unchanged, 0 removed"),
+        stdout.contains("rematched 4 stored mentions: 1 changed, 3 unchanged, 0 removed"),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "searched 2 documents kept without a mention: 1 new mention, and 1 copy of a post already stored"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        stored(&config),
+        pairs(&[
+            ("Bezorging", &[("zwaluw", "neutral")]),
+            ("Nieuw aanbod", &[("meeuw", "neutral")]),
+            ("Reisverslag", &[("meeuw", "positive")]),
+            ("Stormschade", &[("reiger", "negative")]),
+            ("Vlucht geannuleerd", &[("meeuw", "negative")]),
+        ])
+    );
+
+    // A second rematch with the same rules changes nothing; the copy stays
+    // a copy.
+    let stdout = rematch(&config);
+    assert!(
+        stdout.contains("rematched 5 stored mentions: 0 changed, 5 unchanged, 0 removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "searched 1 documents kept without a mention: 0 new mentions, and 1 copy of a post already stored"
+        ),
+        "{stdout}"
+    );
+
+    // Polling again stores nothing twice: the storm post is a mention now,
+    // its copy is known as one. The old post, still in the feed, is found
+    // by polling.
+    repmon_ok(&config, &["poll"]);
+    let titles: Vec<String> = stored(&config).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        titles,
+        [
+            "Bezorging",
+            "Nieuw aanbod",
+            "Reisverslag",
+            "Stormschade",
+            "Uit het archief",
+            "Vlucht geannuleerd"
+        ]
     );
 }

@@ -58,7 +58,8 @@ pub async fn poll(config: Config, only: Option<&str>) -> Outcome {
     let (config, alerts2) = (app.config.clone(), alerts.clone());
     let (ingested, ranking) = app
         .blocking(move |store, monitor| {
-            let ingested = ingest::ingest(store, &analyzer, batch)?;
+            let since = config.store.keep_unmatched_since(chrono::Utc::now());
+            let ingested = ingest::ingest(store, &analyzer, since, batch)?;
             let armed = polled_before && ingest::all_sources_polled(store, &config)?;
             let ranking = ingest::rerank(monitor, &config, &alerts2, armed)?;
             Ok((ingested, ranking))

@@ -101,6 +101,7 @@ async fn run_until(config: Config, stop: impl std::future::Future<Output = ()>) 
         fetched_rx,
         app.store.clone(),
         analyzer,
+        app.config.store.clone(),
         telemetry.clone(),
         rerank_now.clone(),
     ));
@@ -293,6 +294,7 @@ async fn ingest_loop(
     mut rx: mpsc::Receiver<Fetched>,
     store: Arc<Store>,
     analyzer: Arc<Analyzer>,
+    kept: repmon_config::Store,
     telemetry: Arc<Telemetry>,
     rerank_now: Arc<Notify>,
 ) {
@@ -306,8 +308,10 @@ async fn ingest_loop(
         }
         let (store, analyzer) = (store.clone(), analyzer.clone());
         let acks: Vec<_> = batch.iter_mut().filter_map(|f| f.stored.take()).collect();
+        let since = kept.keep_unmatched_since(chrono::Utc::now());
         let done =
-            tokio::task::spawn_blocking(move || ingest::ingest(&store, &analyzer, batch)).await;
+            tokio::task::spawn_blocking(move || ingest::ingest(&store, &analyzer, since, batch))
+                .await;
         for ack in acks {
             let _ = ack.send(());
         }
@@ -646,6 +650,7 @@ mod tests {
             rx,
             store.clone(),
             Arc::new(Analyzer::new(&[])),
+            repmon_config::Store::default(),
             Arc::new(Telemetry::new()),
             Arc::new(Notify::new()),
         ));

@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use repmon_alerts::Alerts;
 use repmon_config::{Config, Source};
-use repmon_mentions::Analyzer;
+use repmon_mentions::{Analyzed, Analyzer};
 use repmon_model::Mention;
 use repmon_model::{Retired, SourceHealthRecord};
 use repmon_monitor::{Monitor, Ranking};
@@ -147,9 +147,19 @@ pub struct Ingested {
 /// Source records (and with them the HTTP validators) are saved only after
 /// the write succeeded, so a failed write is retried on the next poll
 /// instead of being hidden behind a 304.
-pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow::Result<Ingested> {
+///
+/// Documents that name no company are kept if published at or after
+/// `keep_since` (see [`repmon_config::Store::keep_unmatched`]); older kept
+/// ones are forgotten.
+pub fn ingest(
+    store: &Store,
+    analyzer: &Analyzer,
+    keep_since: DateTime<Utc>,
+    batch: Vec<Fetched>,
+) -> anyhow::Result<Ingested> {
     let mut reports = Vec::with_capacity(batch.len());
     let mut mentions = Vec::new();
+    let mut unmatched = Vec::new();
     // For each mention, the index of the report of the source it came from.
     let mut from_report: Vec<usize> = Vec::new();
     let mut updates: Vec<(String, SourceRecord, Option<VecDeque<String>>)> = Vec::new();
@@ -201,10 +211,13 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                         report.new_documents += 1;
                         fresh.push(doc.id.clone());
                     }
-                    if let Some(m) = analyzer.analyze(doc) {
-                        // This report is the next one pushed: its index is reports.len().
-                        from_report.push(reports.len());
-                        mentions.push(m);
+                    match analyzer.mention_or_document(doc) {
+                        Analyzed::Mention(m) => {
+                            // This report is the next one pushed: its index is reports.len().
+                            from_report.push(reports.len());
+                            mentions.push(m);
+                        }
+                        Analyzed::NoMention(doc) => unmatched.push(doc),
                     }
                 }
                 drop(known);
@@ -246,9 +259,65 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         reports.push(report);
     }
 
-    // Which mentions are new, which update their own earlier version, and
-    // which copy a post already stored under another id (a syndicated copy,
-    // the same post in a second feed): one read for the whole batch.
+    let fates =
+        sort_out_copies(store, &mentions).context("cannot tell new mentions from copies")?;
+    let mut counted: HashSet<&str> = HashSet::new();
+    for (i, fate) in fates.iter().enumerate() {
+        match fate {
+            Fate::Copy => reports[from_report[i]].copies += 1,
+            Fate::New if counted.insert(mentions[i].doc.id.as_str()) => {
+                reports[from_report[i]].new_mentions += 1;
+            }
+            _ => {}
+        }
+    }
+    drop(counted);
+    let kept: Vec<Mention> = mentions
+        .into_iter()
+        .zip(&fates)
+        .filter_map(|(m, fate)| (*fate != Fate::Copy).then_some(m))
+        .collect();
+    let stats = store
+        .write_mentions(&kept)
+        .context("cannot store the new mentions")?;
+    // Documents that name no company are kept for a later rematch; failing
+    // that fails the round like a failed mention write (the next poll
+    // brings them again).
+    store
+        .keep_unmatched(&unmatched, keep_since)
+        .context("cannot keep the documents without a mention")?;
+    store
+        .prune_unmatched(keep_since)
+        .context("cannot forget old documents without a mention")?;
+    for (id, record, seen) in updates {
+        store.put(Table::Sources, &id, &record)?;
+        if let Some(seen) = seen {
+            store.put(Table::Sources, &seen_key(&id), &seen)?;
+        }
+    }
+    Ok(Ingested { reports, stats })
+}
+
+/// What a mention of a batch turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Neither its id nor its text is stored yet.
+    New,
+    /// An update (changed or not) of its own stored mention.
+    Stored,
+    /// A copy of a post stored under another id (a syndicated copy, the same
+    /// post in another feed): it adds no mention.
+    Copy,
+}
+
+/// Tells the batch's new mentions from updates and from copies of posts
+/// already stored (or of another mention of the batch), in one read of the
+/// store, and remembers the fingerprints of the ones to be stored and which
+/// ids are copies of which. One [`Fate`] per mention, in order.
+pub fn sort_out_copies(
+    store: &Store,
+    mentions: &[Mention],
+) -> Result<Vec<Fate>, repmon_store::StoreError> {
     let prints: Vec<Option<u64>> = mentions.iter().map(|m| fingerprint(&m.doc)).collect();
     let asked: Vec<(&str, &str, Option<u64>)> = mentions
         .iter()
@@ -256,14 +325,13 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         .map(|(m, fp)| (m.doc.id.as_str(), m.doc.source.as_str(), *fp))
         .collect();
     let mut identities = store.identify(&asked, MAX_COPY_DISTANCE)?;
-    let mut keep = vec![true; mentions.len()];
+    let mut fates = vec![Fate::New; mentions.len()];
     // Fingerprints to remember (new or changed texts) and copies found.
     let mut record: Vec<(usize, u64)> = Vec::new();
     let mut aliases: Vec<(usize, String)> = Vec::new();
     // This batch's kept texts by fingerprint band, so a copy arriving in the
     // same batch as its original is found too.
     let mut bands: HashMap<(u8, u16), Vec<usize>> = HashMap::new();
-    let mut counted: HashSet<&str> = HashSet::new();
     // Decide in first-seen order: documents stored before come first (their
     // texts, edited or not, are originals), then the batch's new ones by
     // publication time (a syndicated copy comes after its source).
@@ -278,6 +346,7 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         let fp = prints[i];
         match identity {
             Identity::Stored { fingerprint } => {
+                fates[i] = Fate::Stored;
                 if let Some(fp) = fp
                     && fingerprint != Some(fp)
                 {
@@ -285,8 +354,7 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                 }
             }
             Identity::CopyOf(first) => {
-                keep[i] = false;
-                reports[from_report[i]].copies += 1;
+                fates[i] = Fate::Copy;
                 aliases.push((i, first));
                 continue;
             }
@@ -303,13 +371,9 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
                     })
                 });
                 if let Some(j) = original {
-                    keep[i] = false;
-                    reports[from_report[i]].copies += 1;
+                    fates[i] = Fate::Copy;
                     aliases.push((i, asked[j].0.to_owned()));
                     continue;
-                }
-                if counted.insert(id) {
-                    reports[from_report[i]].new_mentions += 1;
                 }
                 if let Some(fp) = fp {
                     record.push((i, fp));
@@ -331,27 +395,11 @@ pub fn ingest(store: &Store, analyzer: &Analyzer, batch: Vec<Fetched>) -> anyhow
         .iter()
         .map(|(i, first)| (asked[*i].0, first.as_str()))
         .collect();
-    // Before the mentions, so the borrowed ids need no copies: a failed
-    // write leaves fingerprints of ids that are not stored, and those are
-    // passed over (the store only matches stored originals).
-    store
-        .record_copies(&prints_to_record, &alias_pairs)
-        .context("cannot remember the mentions' fingerprints")?;
-    let kept: Vec<Mention> = mentions
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(m, keep)| keep.then_some(m))
-        .collect();
-    let stats = store
-        .write_mentions(&kept)
-        .context("cannot store the new mentions")?;
-    for (id, record, seen) in updates {
-        store.put(Table::Sources, &id, &record)?;
-        if let Some(seen) = seen {
-            store.put(Table::Sources, &seen_key(&id), &seen)?;
-        }
-    }
-    Ok(Ingested { reports, stats })
+    // Before the mentions are written, so the borrowed ids need no copies: a
+    // failed write leaves fingerprints of ids that are not stored, and those
+    // are passed over (the store only matches stored originals).
+    store.record_copies(&prints_to_record, &alias_pairs)?;
+    Ok(fates)
 }
 
 /// Band `b` of a fingerprint: copies at most three bits apart share one whole.

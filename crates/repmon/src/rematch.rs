@@ -1,15 +1,21 @@
 //! `repmon rematch`: re-applies the companies' current rules (terms,
-//! context, exclude, query) and the current scorer to every stored document,
-//! so a better rule counts history too, without polling again.
+//! context, exclude, query) and the current scorer to every document already
+//! fetched, so a better rule counts history too, without polling again.
 //!
-//! Only documents that were stored can be re-matched: a document that named
-//! no tracked company when it was fetched was never kept.
+//! Two walks: the stored mentions, then the documents kept without one
+//! (`[store] keep_unmatched`, 90 days by default). A mention that names no
+//! company any more is kept as such a document, so widening the rules again
+//! brings it back; a kept document that names a company now becomes a
+//! mention, unless it copies a post already stored (the same post in
+//! another feed), as when it is polled.
 
 use crate::app::App;
+use crate::ingest::{Fate, sort_out_copies};
 use crate::{Failure, Outcome};
 use repmon_config::Config;
-use repmon_mentions::Analyzer;
+use repmon_mentions::{Analyzed, Analyzer};
 use repmon_store::WriteStats;
+use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
 
 /// Documents analysed and written per store commit.
@@ -18,10 +24,17 @@ const BATCH: usize = 500;
 /// What a rematch changed.
 #[derive(Debug, Default)]
 struct Rematched {
-    seen: u64,
+    /// Stored mentions walked.
+    mentions: u64,
     stats: WriteStats,
-    /// Documents that no longer name any tracked company.
+    /// Mentions that name no tracked company any more.
     removed: u64,
+    /// Kept documents without a mention walked.
+    kept: u64,
+    /// Of those, documents that name a company now.
+    found: usize,
+    /// Of those, copies of a post already stored.
+    copies: usize,
 }
 
 /// `repmon rematch`: see the module docs. Progress goes to stderr, the
@@ -29,42 +42,85 @@ struct Rematched {
 pub async fn rematch(config: Config) -> Outcome {
     let app = App::open(config)?;
     let analyzer = Analyzer::new(&app.config.companies);
+    let since = app.config.store.keep_unmatched_since(chrono::Utc::now());
     let done = app
         .blocking(move |store, _| {
-            let total = store.mention_count()?;
-            // One snapshot is walked; what is written meanwhile is not walked again.
+            store.prune_unmatched(since)?;
+            let total = store.mention_count()? + store.unmatched_count()?;
+            // Each walk reads one snapshot; what is written meanwhile is not
+            // walked again (the demoted mentions are skipped by id).
             let mut progress = Progress::new(total);
             let mut r = Rematched::default();
+            let mut demoted: HashSet<String> = HashSet::new();
             store.for_each_mention(BATCH, |batch| {
-                r.seen += batch.len() as u64;
+                r.mentions += batch.len() as u64;
                 let mut keep = Vec::with_capacity(batch.len());
                 let mut gone = Vec::new();
                 for old in batch {
-                    let id = old.doc.id.clone();
-                    match analyzer.analyze(old.doc) {
-                        Some(m) => keep.push(m),
-                        None => gone.push(id),
+                    match analyzer.mention_or_document(old.doc) {
+                        Analyzed::Mention(m) => keep.push(m),
+                        Analyzed::NoMention(doc) => gone.push(doc),
                     }
                 }
                 let stats = store.write_mentions(&keep)?;
                 r.stats.added += stats.added;
                 r.stats.updated += stats.updated;
                 r.stats.unchanged += stats.unchanged;
-                r.removed += store.delete_mentions(&gone)?;
-                progress.show(r.seen);
+                r.removed += store.demote_mentions(&gone, since)?;
+                demoted.extend(gone.into_iter().map(|d| d.id));
+                progress.show(r.mentions);
                 Ok(())
             })?;
-            progress.finish(r.seen);
+            store.for_each_unmatched(BATCH, |batch| {
+                let mut found = Vec::new();
+                for doc in batch {
+                    if demoted.contains(&doc.id) {
+                        continue;
+                    }
+                    r.kept += 1;
+                    if let Analyzed::Mention(m) = analyzer.mention_or_document(doc) {
+                        found.push(m);
+                    }
+                }
+                let fates = sort_out_copies(store, &found)?;
+                let copies = fates.iter().filter(|f| **f == Fate::Copy).count();
+                r.found += found.len() - copies;
+                r.copies += copies;
+                let new: Vec<_> = found
+                    .into_iter()
+                    .zip(fates)
+                    .filter_map(|(m, fate)| (fate != Fate::Copy).then_some(m))
+                    .collect();
+                store.write_mentions(&new)?;
+                progress.show(r.mentions + r.kept);
+                Ok(())
+            })?;
+            progress.finish(r.mentions + r.kept);
             Ok(r)
         })
         .await
         .map_err(|e| Failure::Runtime(e.context("rematch stopped")))?;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     println!(
-        "rematched {} stored documents: {} changed, {} unchanged, {} removed (they name no tracked company any more)",
-        done.seen,
+        "rematched {} stored mentions: {} changed, {} unchanged, {} removed (they name no tracked company any more; kept for a later rematch)",
+        done.mentions,
         done.stats.updated + done.stats.added,
         done.stats.unchanged,
         done.removed
+    );
+    println!(
+        "searched {} documents kept without a mention: {}{}",
+        done.kept,
+        plural(done.found, "new mention", "new mentions"),
+        if done.copies > 0 {
+            format!(
+                ", and {} of a post already stored",
+                plural(done.copies, "copy", "copies")
+            )
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
