@@ -424,12 +424,17 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let stored = blocking(move || {
         let health = stored_health(&reading);
         let mentions = reading.store.mention_count();
-        (health, mentions)
+        let kept = reading.store.unmatched_count();
+        (health, mentions, kept)
     })
     .await;
-    let (health, mentions) = match stored {
-        Ok((h, m)) => (h.map_err(|e| e.to_string()), m.map_err(|e| e.to_string())),
-        Err(e) => (Err(e.clone()), Err(e)),
+    let (health, mentions, kept) = match stored {
+        Ok((h, m, k)) => (
+            h.map_err(|e| e.to_string()),
+            m.map_err(|e| e.to_string()),
+            k.map_err(|e| e.to_string()),
+        ),
+        Err(e) => (Err(e.clone()), Err(e.clone()), Err(e)),
     };
     let health = health.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "metrics: cannot read the stored source health");
@@ -453,6 +458,18 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
             sample(&mut text, "repmon_mentions_stored", &[], n as f64);
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
+    }
+    match kept {
+        Ok(n) => {
+            family(
+                &mut text,
+                "repmon_unmatched_documents_kept",
+                "gauge",
+                "Documents naming no tracked company, kept for a rematch ([store] keep_unmatched).",
+            );
+            sample(&mut text, "repmon_unmatched_documents_kept", &[], n as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot count the kept documents"),
     }
     family(
         &mut text,

@@ -659,6 +659,23 @@ async fn healthz_metrics_and_sources() {
     t.record_rerank(at);
     t.record_webhook(true);
     t.record_webhook(false);
+    let kept: Vec<_> = ["k1", "k2"]
+        .iter()
+        .map(|id| {
+            Document::new(
+                *id,
+                "blog",
+                SourceKind::Feed,
+                format!("https://blog.example/{id}"),
+                "Over niemand in het bijzonder.",
+                at,
+            )
+        })
+        .collect();
+    s.state
+        .store
+        .keep_unmatched(&kept, at - Duration::days(1))
+        .unwrap();
 
     let resp = s.get("/metrics").await;
     assert_eq!(resp.status(), 200);
@@ -677,6 +694,7 @@ async fn healthz_metrics_and_sources() {
         "repmon_reranks_total 1",
         "repmon_webhook_deliveries_total{result=\"failed\"} 1",
         "repmon_mentions_stored 23",
+        "repmon_unmatched_documents_kept 2",
         "repmon_companies_tracked 3",
         "# TYPE repmon_mentions_stored gauge",
     ] {
