@@ -83,9 +83,11 @@ pub async fn rematch(config: Config) -> Outcome {
                     }
                 }
                 let fates = sort_out_copies(store, &found)?;
-                let copies = fates.iter().filter(|f| **f == Fate::Copy).count();
-                r.found += found.len() - copies;
-                r.copies += copies;
+                let count = |fate: Fate| fates.iter().filter(|f| **f == fate).count();
+                // A document both kept and a mention (a crash between the two
+                // steps of a demotion) is no new mention.
+                r.found += count(Fate::New);
+                r.copies += count(Fate::Copy);
                 let new: Vec<_> = found
                     .into_iter()
                     .zip(fates)
