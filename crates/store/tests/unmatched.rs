@@ -77,7 +77,12 @@ fn kept_documents_come_back_whole_oldest_first_across_a_restart() {
     let mut edited = docs[0].clone();
     edited.body = "Tweede bericht, aangepast.".into();
     edited.published = t0() + Duration::hours(5);
-    assert_eq!(store.keep_unmatched(&[edited.clone()], t0()).unwrap(), 1);
+    assert_eq!(
+        store
+            .keep_unmatched(std::slice::from_ref(&edited), t0())
+            .unwrap(),
+        1
+    );
     let (seen, _) = walk(&store, 10);
     assert_eq!(ids(&seen), ["a", "c", "b"]);
     assert_eq!(seen[2], edited);
@@ -106,7 +111,12 @@ fn a_document_is_a_mention_or_kept_never_both() {
 
     // A mention that names no company any more is demoted: kept, with its
     // full text, and gone from the mentions.
-    assert_eq!(store.demote_mentions(&[a.clone()], t0()).unwrap(), 1);
+    assert_eq!(
+        store
+            .demote_mentions(std::slice::from_ref(&a), t0())
+            .unwrap(),
+        1
+    );
     assert!(store.mention("a").unwrap().is_none());
     assert_eq!(store.mention_count().unwrap(), 1);
     assert_eq!(walk(&store, 10).0, [a]);
