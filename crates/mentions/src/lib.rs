@@ -530,9 +530,17 @@ fn clause_at(clauses: &[Clause], at: u32) -> u32 {
 /// "X is fine, but Y is awful": the clause after the contrast word weighs
 /// more, the one before it less.
 fn clause_weight(clauses: &[Clause], i: usize) -> f32 {
-    if clauses[i].contrast {
+    weight_of(
+        clauses[i].contrast,
+        clauses.get(i + 1).is_some_and(|n| n.contrast),
+    )
+}
+
+/// [`clause_weight`] of a clause by its contrast and the next clause's.
+fn weight_of(contrast: bool, next_contrast: bool) -> f32 {
+    if contrast {
         CONTRAST_WEIGHT
-    } else if clauses.get(i + 1).is_some_and(|n| n.contrast) {
+    } else if next_contrast {
         CONTRADICTED_WEIGHT
     } else {
         1.0
@@ -642,12 +650,19 @@ fn sentiment_with(lex: &sentiment::Lexicon, text: &str) -> f32 {
         let s = &mut *cell.borrow_mut();
         s.norm.set(text);
         let norm = s.norm.text.as_str();
-        text::clauses(norm, &mut s.clauses);
         let cased = Cased::new(&s.norm, text, "");
         let mut tally = Tally::default();
-        sentiment::score_clauses(lex, norm, &s.clauses, Some(&cased), |i, t| {
-            tally.add(t, clause_weight(&s.clauses, i));
+        // A clause's weight depends on the next: each is added when the
+        // next is known.
+        let mut last: Option<(Clause, Tally)> = None;
+        sentiment::score_text(lex, norm, Some(&cased), |c, t| {
+            if let Some((p, pt)) = last.replace((c, t)) {
+                tally.add(pt, weight_of(p.contrast, c.contrast));
+            }
         });
+        if let Some((p, pt)) = last {
+            tally.add(pt, weight_of(p.contrast, false));
+        }
         if sentiment::marks_irony(norm) {
             tally.take_as_irony();
         }

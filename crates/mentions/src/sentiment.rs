@@ -1040,6 +1040,8 @@ impl Lexicon {
     /// per thread: the forms take a dozen lookups to try, and the same
     /// unlisted words ("storingen", "sooo", "wachten") come back in text
     /// after text.
+    // Inlined into both forms of `score_words`, as it was into the one.
+    #[inline(always)]
     fn unlisted_weight(&self, w: &str, remembered: &mut [Slot]) -> f32 {
         if w.len() > SLOT_WORD {
             return self.derived_weight(w);
@@ -1539,23 +1541,31 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
     score_clause_named(lex, s, 0, &[], None)
 }
 
-/// Score each of the `clauses` of normalised (lower-case) text `s` in
-/// order, as [`score_clause_named`] would, handing `each` the clause's index and
-/// tally. This thread's memory of unlisted words is looked up once for them
-/// all rather than once a clause.
-pub(crate) fn score_clauses(
+/// Score normalised (lower-case) text `s` clause by clause, as [`clauses`]
+/// splits it and [`score_clause_named`] scores each, in one pass over the
+/// text: `each` is handed each clause and its tally, in order. This
+/// thread's memory of unlisted words is looked up once for them all.
+///
+/// [`clauses`]: crate::text::clauses
+pub(crate) fn score_text(
     lex: &Lexicon,
     s: &str,
-    clauses: &[Clause],
     cased: Option<&Cased>,
-    mut each: impl FnMut(usize, Tally),
+    mut each: impl FnMut(Clause, Tally),
 ) {
     DERIVED.with(|cell| {
         let mut tables = cell.borrow_mut();
         let remembered = tables.for_lexicon(lex.id);
-        for (i, c) in clauses.iter().enumerate() {
-            let clause = &s[c.start as usize..c.end as usize];
-            each(i, score_words(lex, clause, c.start, &[], cased, remembered));
+        let mut toks = Tokens::by_clause(s);
+        loop {
+            let t = score_words(lex, &mut toks, 0, &[], cased, remembered);
+            let (clause, more) = toks.end_clause();
+            if let Some(c) = clause {
+                each(c, t);
+            }
+            if !more {
+                break;
+            }
         }
     })
 }
@@ -1580,23 +1590,27 @@ pub(crate) fn score_clause_named(
 ) -> Tally {
     DERIVED.with(|cell| {
         let mut tables = cell.borrow_mut();
-        score_words(lex, s, base, names, cased, tables.for_lexicon(lex.id))
+        let remembered = tables.for_lexicon(lex.id);
+        score_words(lex, &mut Tokens::new(s), base, names, cased, remembered)
     })
 }
 
-/// [`score_clause_named`], with this thread's memory of the lexicon's
-/// unlisted words at hand.
-fn score_words(
+/// [`score_clause_named`] of the clause whose tokens `toks` gives, with
+/// this thread's memory of the lexicon's unlisted words at hand. `base`
+/// is where the tokens' text starts in the normalised text.
+fn score_words<const CLAUSES: bool>(
     lex: &Lexicon,
-    s: &str,
+    toks: &mut Tokens<'_, CLAUSES>,
     base: u32,
     names: &[(u32, u32)],
     cased: Option<&Cased>,
     remembered: &mut [Slot],
 ) -> Tally {
     let symbols = &*SYMBOLS;
+    let s = toks.text();
     let mut t = Tally::default();
-    let mut toks = Tokens::new(s);
+    // Whether a run of '!' was met: see the end.
+    let mut bangs_met = false;
     // The previous word and what it added, so a phrase can replace it.
     let mut prev: &str = "";
     let mut prev_added = 0.0f32;
@@ -2076,9 +2090,7 @@ fn score_words(
             }
             Token::Bangs(n) => {
                 t.bangs += n;
-                // English only: the evidence is English (VADER's raters);
-                // Dutch political tweets shout announcements and calls.
-                t.exclaims = t.exclaims || (!dutch && memchr::memchr(b'?', s.as_bytes()).is_none());
+                bangs_met = true;
                 release_booster(&mut t, &mut booster_own);
                 boost = 1.0;
                 boost_left = 0;
@@ -2130,6 +2142,11 @@ fn score_words(
     release_booster(&mut t, &mut booster_own);
     close_negation(&mut t, &mut neg_left, &mut neg_back);
     end_never_again(&mut t, &mut never_again);
+    // An exclamation in a clause that asks nothing, in English only: the
+    // evidence is English (VADER's raters); Dutch political tweets shout
+    // announcements and calls. The clause's end is known only now.
+    t.exclaims =
+        bangs_met && !dutch && memchr::memchr(b'?', toks.clause_text().as_bytes()).is_none();
     t
 }
 
@@ -2610,6 +2627,153 @@ mod tests {
             assert_ne!(lex.id, other.id);
         }
         assert!(lexicon("nl").unwrap().derived_weight("storingen") < 0.0);
+    }
+
+    #[test]
+    fn one_pass_gives_the_clauses_tokens_and_tallies_of_each_clause_alone() {
+        // Pieces that meet every rule at a clause's edge: contrast words
+        // after an apostrophe, a hyphen, a handle or an emoticon; runs of
+        // marks before quotes and brackets; "hoewel ..., " and particle
+        // "maar"; and words the scorer carries from one word to the next.
+        const PIECES: &[&str] = &[
+            "but",
+            "maar",
+            "alleen",
+            "hoewel",
+            "though",
+            "yet",
+            "doch",
+            "echter",
+            " ",
+            " ",
+            " ",
+            "  ",
+            ",",
+            ".",
+            "!",
+            "?",
+            ";",
+            "\n",
+            "'",
+            "-",
+            "@",
+            "#",
+            "\"",
+            ")",
+            "(",
+            ":",
+            "d",
+            "x",
+            "2",
+            "_",
+            "\u{e9}",
+            "\u{1f621}",
+            "\u{fe0f}",
+            "\u{301}",
+            "&lt;3",
+            "&lt;/3",
+            "&",
+            "lt;",
+            ":)",
+            ";)",
+            ":d",
+            ";-",
+            "...",
+            "?!",
+            "goed",
+            "niet",
+            "not",
+            "great",
+            "bad",
+            "too",
+            "te",
+            "geen",
+            "no",
+            "slecht",
+            "never",
+            "nooit",
+            "meer",
+            "so",
+            "zo",
+            "that",
+            "dat",
+            "sent",
+            "back",
+            "when",
+            "it",
+            "worked",
+            "very",
+            "zeer",
+            "don't",
+            "B",
+        ];
+        /// A clause's tokens, emoticons passed as the scorer passes them,
+        /// with offsets moved by `shift`.
+        fn take<'a, const C: bool>(toks: &mut Tokens<'a, C>, shift: usize) -> Vec<Token<'a>> {
+            let s = toks.text();
+            let mut out = Vec::new();
+            while let Some(mut tok) = toks.next() {
+                match &mut tok {
+                    Token::Other { start } => {
+                        if let Some((len, _)) = SYMBOLS.emoticon(s, *start) {
+                            toks.skip_bytes(len - 1);
+                        }
+                        *start += shift;
+                    }
+                    Token::Word { start, .. } => *start += shift,
+                    _ => {}
+                }
+                out.push(tok);
+            }
+            out
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut pick = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (en, nl) = (lexicon("en").unwrap(), lexicon("nl").unwrap());
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + pick(16) {
+                text.push_str(PIECES[pick(PIECES.len())]);
+            }
+            let mut want = Vec::new();
+            crate::text::clauses(&text, &mut want);
+            let mut toks = Tokens::by_clause(&text);
+            let mut got = Vec::new();
+            loop {
+                let these = take(&mut toks, 0);
+                let (clause, more) = toks.end_clause();
+                match clause {
+                    Some(c) => {
+                        let alone = &text[c.start as usize..c.end as usize];
+                        let want = take(&mut Tokens::new(alone), c.start as usize);
+                        assert_eq!(these, want, "{text:?}");
+                        got.push(c);
+                    }
+                    None => assert!(these.is_empty(), "{text:?}"),
+                }
+                if !more {
+                    break;
+                }
+            }
+            assert_eq!(got, want, "{text:?}");
+            for lex in [en, nl] {
+                let mut tallies = Vec::new();
+                score_text(lex, &text, None, |c, t| tallies.push((c, t)));
+                let alone: Vec<(Clause, Tally)> = want
+                    .iter()
+                    .map(|&c| {
+                        let s = &text[c.start as usize..c.end as usize];
+                        (c, score_clause_named(lex, s, c.start, &[], None))
+                    })
+                    .collect();
+                assert_eq!(tallies, alone, "{text:?}");
+            }
+        }
     }
 
     #[test]

@@ -454,6 +454,14 @@ const ASCII_WORD_STOP: [bool; 256] =
 const ASCII_PASSED: [bool; 256] =
     ascii_table!(|c| !c.is_ascii_alphanumeric() && !one_of(c, b"_!:;<=^&-,.?/|+"));
 
+/// [`ASCII_PASSED`] but for the paragraph mark, which ends a clause: the
+/// bytes passed when [`Tokens`] also finds clauses.
+const ASCII_PASSED_IN_CLAUSE: [bool; 256] = {
+    let mut table = ASCII_PASSED;
+    table[PARAGRAPH as usize] = false;
+    table
+};
+
 /// Whether `c` is one of `set` (a `const fn`, for the tables).
 const fn one_of(c: u8, set: &[u8]) -> bool {
     let mut k = 0;
@@ -474,15 +482,17 @@ pub(crate) fn word_end(s: &str, start: usize) -> usize {
     let i = lower_run_end(b, start);
     // Most words are lower-case letters up to a space or a mark.
     match b.get(i) {
-        Some(&c) if !ASCII_WORD_STOP[c as usize] => word_end_from(s, i),
+        Some(&c) if !ASCII_WORD_STOP[c as usize] => word_end_from::<false>(s, i),
         _ => i,
     }
 }
 
 /// [`word_end`] from byte `i` of a word on: ASCII is scanned byte by byte,
-/// other letters are decoded.
+/// other letters are decoded. With `CLAUSES`, an apostrophe before a word
+/// that opens a clause ends the word, as the end of that clause's text
+/// would.
 #[inline(never)]
-fn word_end_from(s: &str, mut i: usize) -> usize {
+fn word_end_from<const CLAUSES: bool>(s: &str, mut i: usize) -> usize {
     let b = s.as_bytes();
     while i < b.len() {
         i = lower_run_end(b, i);
@@ -492,7 +502,9 @@ fn word_end_from(s: &str, mut i: usize) -> usize {
         if ASCII_WORD[c as usize] {
             i += 1;
         } else if c == b'\'' {
-            if char_at(s, i + 1).is_some_and(is_word_char) {
+            if char_at(s, i + 1).is_some_and(is_word_char)
+                && !(CLAUSES && contrast_at(s, i + 1).is_some())
+            {
                 i += 1;
             } else {
                 break;
@@ -510,44 +522,168 @@ fn word_end_from(s: &str, mut i: usize) -> usize {
 }
 
 /// Splits normalised text into [`Token`]s without allocating.
-pub(crate) struct Tokens<'a> {
+///
+/// With `CLAUSES` ([`Tokens::by_clause`]) it also finds the clauses of
+/// [`clauses`] on the way, so the text is walked once rather than twice:
+/// `next` gives `None` at the end of each clause, and
+/// [`Tokens::end_clause`] goes on to the next. The tokens are those of each
+/// clause's text on its own; a test keeps the two in step.
+pub(crate) struct Tokens<'a, const CLAUSES: bool = false> {
     s: &'a str,
     pos: usize,
+    /// Where the current clause starts (0 without `CLAUSES`): no token
+    /// looks back past it.
+    from: usize,
+    /// Where the current clause ends once that is known, `usize::MAX`
+    /// before; and what the next one starts as.
+    to: usize,
+    next_from: usize,
+    next_contrast: bool,
+    contrast: bool,
+    /// The clause began with a subordinating contrast word ("hoewel"): a
+    /// comma ends it.
+    until_comma: bool,
+    /// The end of the last run of sentence marks looked at: its other
+    /// marks end nothing.
+    marks_until: usize,
+    /// A contrast word before which a clause was ended: the next clause
+    /// starts with it.
+    opened_at: usize,
 }
 
 impl<'a> Tokens<'a> {
     pub fn new(s: &'a str) -> Self {
-        Self { s, pos: 0 }
+        Self::over(s)
     }
+}
+
+impl<'a> Tokens<'a, true> {
+    /// Tokens that also find clauses; see [`Tokens`].
+    pub fn by_clause(s: &'a str) -> Self {
+        Self::over(s)
+    }
+
+    /// After `next` gave `None`: the clause that ended, unless it is only
+    /// spaces (which [`clauses`] leaves out), and whether the text goes on.
+    /// The next clause's tokens follow.
+    pub fn end_clause(&mut self) -> (Option<Clause>, bool) {
+        let (from, to) = (self.from, self.to.min(self.s.len()));
+        let clause = self.s.as_bytes()[from..to]
+            .iter()
+            .any(|&c| c != b' ')
+            .then_some(Clause {
+                start: from as u32,
+                end: to as u32,
+                contrast: self.contrast,
+            });
+        self.from = self.next_from;
+        self.to = usize::MAX;
+        self.contrast = self.next_contrast;
+        (clause, to < self.s.len())
+    }
+}
+
+impl<'a, const CLAUSES: bool> Tokens<'a, CLAUSES> {
+    fn over(s: &'a str) -> Self {
+        Self {
+            s,
+            pos: 0,
+            from: 0,
+            to: usize::MAX,
+            next_from: 0,
+            next_contrast: false,
+            contrast: false,
+            until_comma: false,
+            marks_until: 0,
+            opened_at: usize::MAX,
+        }
+    }
+
     /// Move past `n` bytes (an emoticon the caller recognised).
     pub fn skip_bytes(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.s.len());
     }
-}
 
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Token<'a>;
+    /// The text the tokens' offsets are in.
+    pub fn text(&self) -> &'a str {
+        self.s
+    }
 
-    // Only the common case is here, so the function stays small; the rest
-    // is out of line in `next_other`. (LLVM still calls it rather than
-    // inlining it, but the hint measured a little cheaper.)
-    #[inline]
-    fn next(&mut self) -> Option<Token<'a>> {
+    /// The text of the clause whose tokens were given (all of it without
+    /// `CLAUSES`).
+    pub fn clause_text(&self) -> &'a str {
+        &self.s[self.from..self.to.min(self.s.len())]
+    }
+
+    /// With `CLAUSES`: the current clause ends at `to`, and the next one
+    /// starts at `next_from` and weighs as a contrast if `contrast`.
+    fn end_at(&mut self, to: usize, next_from: usize, contrast: bool) {
+        self.to = to;
+        self.next_from = next_from;
+        self.next_contrast = contrast;
+        self.until_comma = false;
+    }
+
+    /// With `CLAUSES`, at the word starting at byte `i`: whether a
+    /// contrast word there ends the current clause, which is then ended
+    /// (not when the current clause is the one the word opened).
+    #[inline(never)]
+    fn opens_clause_at(&mut self, i: usize) -> bool {
+        if i == self.opened_at {
+            return false;
+        }
+        let Some(coord) = contrast_at(self.s, i) else {
+            return false;
+        };
+        self.end_at(i, i, coord);
+        self.until_comma = !coord;
+        self.opened_at = i;
+        true
+    }
+
+    /// With `CLAUSES`, at a sentence mark at byte `i`: the run of marks
+    /// it starts may end the clause, as in [`clauses`].
+    fn sentence_marks(&mut self, i: usize) {
+        if i < self.marks_until {
+            return;
+        }
+        if let Some((j, ends)) = sentence_marks(self.s.as_bytes(), i) {
+            self.marks_until = j;
+            if ends {
+                self.end_at(j, j, false);
+            }
+        }
+    }
+
+    /// The word starting at byte `start`, an ASCII word character or
+    /// the first byte of any other (or `None` at a clause's end).
+    #[inline(always)]
+    fn word(&mut self, start: usize) -> Option<Token<'a>> {
         let s = self.s;
         let b = s.as_bytes();
-        // Most steps are a space between words, or the `@` of a handle:
-        // pass them at once.
-        while b.get(self.pos).is_some_and(|&c| ASCII_PASSED[c as usize]) {
-            self.pos += 1;
-        }
-        // Most tokens are ASCII words: found here, the rest by `next_other`.
-        let start = self.pos;
-        if !ASCII_WORD[*b.get(start)? as usize] {
-            return self.next_other();
-        }
-        let end = word_end(s, start);
+        let run = lower_run_end(b, start);
+        // Most words are lower-case letters up to a space or a mark, and
+        // are tested as a whole for a contrast word by their shape.
+        let end = match b.get(run) {
+            Some(&c) if !ASCII_WORD_STOP[c as usize] => {
+                if CLAUSES && self.opens_clause_at(start) {
+                    return None;
+                }
+                word_end_from::<CLAUSES>(s, run)
+            }
+            _ => {
+                if CLAUSES
+                    && run > start
+                    && may_contrast(b[start], b[run - 1], run - start)
+                    && self.opens_clause_at(start)
+                {
+                    return None;
+                }
+                run
+            }
+        };
         self.pos = end;
-        let handle = start > 0 && b[start - 1] == b'@';
+        let handle = start > self.from && b[start - 1] == b'@';
         Some(Token::Word {
             text: &s[start..end],
             start,
@@ -556,7 +692,39 @@ impl<'a> Iterator for Tokens<'a> {
     }
 }
 
-impl<'a> Tokens<'a> {
+impl<'a, const CLAUSES: bool> Iterator for Tokens<'a, CLAUSES> {
+    type Item = Token<'a>;
+
+    // Only the common case is here, so the function stays small; the rest
+    // is out of line in `next_other`. (LLVM still calls it rather than
+    // inlining it, but the hint measured a little cheaper.)
+    #[inline]
+    fn next(&mut self) -> Option<Token<'a>> {
+        if CLAUSES && self.pos >= self.to {
+            return None;
+        }
+        let b = self.s.as_bytes();
+        let passed = if CLAUSES {
+            &ASCII_PASSED_IN_CLAUSE
+        } else {
+            &ASCII_PASSED
+        };
+        // Most steps are a space between words, or the `@` of a handle:
+        // pass them at once.
+        while b.get(self.pos).is_some_and(|&c| passed[c as usize]) {
+            self.pos += 1;
+        }
+        // Most tokens are ASCII words: found here, the rest by `next_other`.
+        let start = self.pos;
+        match b.get(start) {
+            Some(&c) if ASCII_WORD[c as usize] => self.word(start),
+            None if !CLAUSES => None,
+            _ => self.next_other(),
+        }
+    }
+}
+
+impl<'a, const CLAUSES: bool> Tokens<'a, CLAUSES> {
     /// [`Iterator::next`] for any token: marks, symbols, words that do not
     /// start with an ASCII word character.
     #[inline(never)]
@@ -568,22 +736,27 @@ impl<'a> Tokens<'a> {
             while b.get(self.pos) == Some(&b' ') {
                 self.pos += 1;
             }
-            let c = char_at(s, self.pos)?;
             let start = self.pos;
+            let Some(c) = char_at(s, start) else {
+                if CLAUSES {
+                    self.end_at(s.len(), s.len(), false);
+                }
+                return None;
+            };
             if is_word_char(c) {
-                let end = word_end(s, start);
-                self.pos = end;
-                let handle = start > 0 && s.as_bytes()[start - 1] == b'@';
-                return Some(Token::Word {
-                    text: &s[start..end],
-                    start,
-                    handle,
-                });
+                return self.word(start);
             }
             self.pos += c.len_utf8();
             match c {
+                PARAGRAPH if CLAUSES => {
+                    self.end_at(start, start + 1, false);
+                    return None;
+                }
                 ' ' | PARAGRAPH | '\'' | '"' | '#' | '@' | '(' | ')' | '[' | ']' | '*' => continue,
                 '!' => {
+                    if CLAUSES {
+                        self.sentence_marks(start);
+                    }
                     let mut n = 1;
                     while s.as_bytes().get(self.pos) == Some(&b'!') {
                         n += 1;
@@ -591,18 +764,33 @@ impl<'a> Tokens<'a> {
                     }
                     return Some(Token::Bangs(n));
                 }
-                ':' | ';' | '<' | '=' | '^' => return Some(Token::Other { start }),
+                ':' | ';' | '<' | '=' | '^' => {
+                    if CLAUSES && c == ';' {
+                        self.sentence_marks(start);
+                    }
+                    return Some(Token::Other { start });
+                }
                 // A heart escaped twice by a feed ("&lt;3") is still a heart.
                 '&' if s[self.pos..].starts_with("lt;") => return Some(Token::Other { start }),
                 // A hyphen inside a word joins ("hassle-free", "Zon-contract"):
-                // its halves may make a phrase.
-                '-' if start > 0
+                // its halves may make a phrase; not across a clause's end.
+                '-' if start > self.from
                     && char_before(s, start).is_some_and(is_word_char)
-                    && s[self.pos..].chars().next().is_some_and(is_word_char) =>
+                    && s[self.pos..].chars().next().is_some_and(is_word_char)
+                    && !(CLAUSES && contrast_at(s, self.pos).is_some()) =>
                 {
                     continue;
                 }
                 ',' | '.' | '?' | '-' | '/' | '|' | '&' | '+' | '…' | '–' | '—' => {
+                    if CLAUSES {
+                        if c == '.' || c == '?' {
+                            self.sentence_marks(start);
+                        } else if c == ',' && self.until_comma {
+                            // The main clause after "hoewel ..., " is what
+                            // the writer stresses, like one after "maar".
+                            self.end_at(start + 1, start + 1, true);
+                        }
+                    }
                     return Some(Token::Pause);
                 }
                 c if c.is_ascii() => continue,
@@ -670,23 +858,18 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
         if ASCII_LETTER[c as usize] {
             // A run of letters, met at its first: most bytes are passed here.
             // The cheap shape test goes first, so most words need no look at
-            // their neighbours (a contrast word stands alone: not "2but",
-            // "but2" or "ébut").
+            // their neighbours.
             let mut j = lower_run_end(b, i + 1);
             while j < b.len() && ASCII_LETTER[b[j] as usize] {
                 j += 1;
             }
             if may_contrast(c, b[j - 1], j - i)
-                && (i == 0 || !is_word_byte_before(s, i))
-                && !char_at(s, j).is_some_and(is_word_char)
+                && let Some(coord) = opens_clause(s, i, j)
             {
-                let (coord, sub) = contrast_kind(&s[i..j]);
-                if (coord || sub) && !(c == b'm' && maar_is_particle(s, i)) {
-                    push(out, start, i, contrast);
-                    start = i;
-                    contrast = coord;
-                    until_comma = sub;
-                }
+                push(out, start, i, contrast);
+                start = i;
+                contrast = coord;
+                until_comma = !coord;
             }
             i = j;
             continue;
@@ -697,23 +880,17 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
             continue;
         }
         match c {
-            // ";)" and ";-)" are winks, not a clause end.
-            b';' if matches!(b.get(i + 1), Some(b')' | b'-' | b'd' | b'p' | b'0' | b'(')) => {}
             b'.' | b'!' | b'?' | b';' => {
-                // Runs like "?!" or "..." end together; a dot inside "bol.com"
-                // or "3.5" is not a sentence end.
-                let mut j = i + 1;
-                while j < b.len() && matches!(b[j], b'.' | b'!' | b'?') {
-                    j += 1;
+                if let Some((j, ends)) = sentence_marks(b, i) {
+                    if ends {
+                        push(out, start, j, contrast);
+                        start = j;
+                        contrast = false;
+                        until_comma = false;
+                    }
+                    i = j;
+                    continue;
                 }
-                if j >= b.len() || b[j] == b' ' || b[j] == b'\n' || b[j] == b'"' || b[j] == b')' {
-                    push(out, start, j, contrast);
-                    start = j;
-                    contrast = false;
-                    until_comma = false;
-                }
-                i = j;
-                continue;
             }
             b'\n' => {
                 push(out, start, i, contrast);
@@ -734,6 +911,60 @@ pub(crate) fn clauses(s: &str, out: &mut Vec<Clause>) {
         i += 1;
     }
     push(out, start, b.len(), contrast);
+}
+
+/// At the sentence mark (`.`, `!`, `?`, `;`) at byte `i` of `b`, the
+/// first of its run: where the run ends, and whether a clause ends there
+/// (`None` for a wink).
+#[inline]
+fn sentence_marks(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    // ";)" and ";-)" are winks, not a clause end.
+    if b[i] == b';' && matches!(b.get(i + 1), Some(b')' | b'-' | b'd' | b'p' | b'0' | b'(')) {
+        return None;
+    }
+    // Runs like "?!" or "..." end together; a dot inside "bol.com" or
+    // "3.5" is not a sentence end.
+    let mut j = i + 1;
+    while j < b.len() && matches!(b[j], b'.' | b'!' | b'?') {
+        j += 1;
+    }
+    Some((
+        j,
+        j >= b.len() || matches!(b[j], b' ' | b'\n' | b'"' | b')'),
+    ))
+}
+
+/// Whether the run of ASCII letters `i..j` of `s` is a contrast word
+/// that opens a clause: standing alone, and not the particle "maar".
+/// `Some(true)` for a coordinating one, `Some(false)` for a subordinating
+/// one.
+fn opens_clause(s: &str, i: usize, j: usize) -> Option<bool> {
+    // A contrast word stands alone: not "2but", "but2" or "ébut".
+    if (i > 0 && is_word_byte_before(s, i)) || char_at(s, j).is_some_and(is_word_char) {
+        return None;
+    }
+    let (coord, sub) = contrast_kind(&s[i..j]);
+    if !(coord || sub) || (s.as_bytes()[i] == b'm' && maar_is_particle(s, i)) {
+        return None;
+    }
+    Some(coord)
+}
+
+/// [`opens_clause`] for the run of ASCII letters starting at byte `i`, if
+/// one does: where [`clauses`] would cut before a contrast word.
+fn contrast_at(s: &str, i: usize) -> Option<bool> {
+    let b = s.as_bytes();
+    if !ASCII_LETTER[*b.get(i)? as usize] {
+        return None;
+    }
+    let mut j = lower_run_end(b, i + 1);
+    while j < b.len() && ASCII_LETTER[b[j] as usize] {
+        j += 1;
+    }
+    if !may_contrast(b[i], b[j - 1], j - i) {
+        return None;
+    }
+    opens_clause(s, i, j)
 }
 
 /// Whether a word with these first and last letters and this length may
