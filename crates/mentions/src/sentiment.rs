@@ -18,9 +18,8 @@
 //! its praise turned.
 
 use crate::names::Cased;
-use crate::text::{Clause, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char};
+use crate::text::{Clause, FastHasher, FastMap, FastSet, Token, Tokens, is_word_char, short_key};
 use std::cell::RefCell;
-use std::hash::Hasher;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -762,8 +761,10 @@ struct Entry {
 /// One language's word weights and modifiers.
 pub(crate) struct Lexicon {
     words: FastMap<&'static str, f32>,
-    /// Everything known about a word, found with one lookup in the hot loop.
-    entries: FastMap<&'static str, Entry>,
+    /// Everything known about a listed word, found with one lookup in the
+    /// hot loop ([`Lexicon::lookup`]), and where each word's entry is.
+    entries: Vec<Entry>,
+    entry_of: FastMap<&'static str, u32>,
     phrases: FastMap<(&'static str, &'static str), f32>,
     negations: FastSet<&'static str>,
     boosters: FastMap<&'static str, f32>,
@@ -773,7 +774,7 @@ pub(crate) struct Lexicon {
     /// Raw scores closer to 0 than this are neutral (learned, see
     /// [`Lexicon::calibrate`]); at most [`POSITIVE_AT`] means no band.
     neutral_band: f32,
-    /// Tells this lexicon's entries in the [`DerivedWeights`] cache apart
+    /// Tells this lexicon's words in the [`WordMemory`] apart
     /// from another's (the learner builds many).
     id: u64,
 }
@@ -956,9 +957,18 @@ impl Lexicon {
             mark(&mut entries, SENDS_EN, |e| e.sends = true);
             mark(&mut entries, REVERSERS_EN, |e| e.reverses = true);
         }
+        let mut listed = Vec::with_capacity(entries.len());
+        let entry_of = entries
+            .into_iter()
+            .map(|(w, e)| {
+                listed.push(e);
+                (w, listed.len() as u32 - 1)
+            })
+            .collect();
         Self {
             words,
-            entries,
+            entries: listed,
+            entry_of,
             phrases,
             negations: negations.iter().copied().collect(),
             boosters: boosters.iter().copied().collect(),
@@ -1036,32 +1046,38 @@ impl Lexicon {
         }
     }
 
-    /// [`Lexicon::weight`] of a word the lexicon does not list, remembered
-    /// per thread: the forms take a dozen lookups to try, and the same
-    /// unlisted words ("storingen", "sooo", "wachten") come back in text
-    /// after text.
-    // Inlined into both forms of `score_words`, as it was into the one.
+    /// A word's entry, or the [`Lexicon::weight`] its forms give it when
+    /// it has none, remembered per thread: a word is then found with one
+    /// probe of a direct-mapped table instead of a hash map lookup, and the
+    /// forms take a dozen lookups to try while the same unlisted words
+    /// ("storingen", "sooo", "wachten") come back in text after text.
     #[inline(always)]
-    fn unlisted_weight(&self, w: &str, remembered: &mut [Slot]) -> f32 {
-        if w.len() > SLOT_WORD {
-            return self.derived_weight(w);
-        }
-        let mut key = [0u8; SLOT_WORD];
-        key[..w.len()].copy_from_slice(w.as_bytes());
-        let mut h = FastHasher::default();
-        h.write(&key);
-        // The top bits are the best mixed by the hasher's multiply.
-        let slot = &mut remembered[(h.finish() >> (64 - SLOT_BITS)) as usize];
-        if slot.len as usize == w.len() && slot.word == key {
-            return slot.weight;
-        }
-        let weight = self.derived_weight(w);
-        *slot = Slot {
-            len: w.len() as u8,
-            word: key,
-            weight,
+    fn lookup(&self, w: &str, memory: &mut [Slot]) -> (Option<&Entry>, f32) {
+        let Some(key) = short_key(w.as_bytes()) else {
+            return match self.entry_of.get(w) {
+                Some(&i) => (self.entries.get(i as usize), 0.0),
+                None => (None, self.derived_weight(w)),
+            };
         };
-        weight
+        let h = FastHasher::of_short_key(&key, w.len());
+        let slot = &mut memory[(h >> (64 - SLOT_BITS)) as usize];
+        if slot.len as usize != w.len() || slot.key != key {
+            let (listed, value) = match self.entry_of.get(w) {
+                Some(&i) => (true, i),
+                None => (false, self.derived_weight(w).to_bits()),
+            };
+            *slot = Slot {
+                key,
+                len: w.len() as u8,
+                listed,
+                value,
+            };
+        }
+        if slot.listed {
+            (self.entries.get(slot.value as usize), 0.0)
+        } else {
+            (None, f32::from_bits(slot.value))
+        }
     }
 
     /// What the forms of an unlisted word give it; see [`Lexicon::weight`].
@@ -1281,26 +1297,30 @@ pub(crate) fn is_modifier_in(w: &str, lang: &str) -> bool {
     }
 }
 
-/// Longest word [`DerivedWeights`] remembers; a slot is then 32 bytes.
-const SLOT_WORD: usize = 27;
 /// 2^14 slots per lexicon, 512 KB per thread: room for the unlisted words
 /// of a few thousand tweets without them pushing each other out.
 const SLOT_BITS: u32 = 14;
 
-/// One remembered unlisted word (`len` 0: empty).
+/// One remembered word of at most [`SHORT_KEY`] bytes, by its
+/// [`short_key`] (`len` 0: empty): 32 bytes.
+///
+/// [`SHORT_KEY`]: crate::text::SHORT_KEY
 #[derive(Clone, Copy)]
 struct Slot {
+    key: [u64; 3],
     len: u8,
-    word: [u8; SLOT_WORD],
-    weight: f32,
+    listed: bool,
+    /// A listed word's index in [`Lexicon::entries`], or the bits of an
+    /// unlisted word's weight.
+    value: u32,
 }
 
-/// The per-thread memory of [`Lexicon::unlisted_weight`]: for each of a
-/// few lexicons a fixed, direct-mapped table, so it allocates once and
-/// never grows however much text passes; a word that lands on a taken slot
+/// The per-thread memory of [`Lexicon::lookup`]: for each of a few
+/// lexicons a fixed, direct-mapped table, so it allocates once and never
+/// grows however much text passes; a word that lands on a taken slot
 /// replaces it.
 #[derive(Default)]
-struct DerivedWeights {
+struct WordMemory {
     tables: Vec<(u64, Box<[Slot]>)>,
     /// Which table the next new lexicon takes once all are in use.
     next: usize,
@@ -1308,25 +1328,26 @@ struct DerivedWeights {
 
 /// Tables kept per thread: the daemon's two languages, plus room for the
 /// learner's candidate lexicons.
-const DERIVED_TABLES: usize = 4;
+const MEMORY_TABLES: usize = 4;
 
-impl DerivedWeights {
+impl WordMemory {
     fn for_lexicon(&mut self, id: u64) -> &mut [Slot] {
         let i = match self.tables.iter().position(|(t, _)| *t == id) {
             Some(i) => i,
             None => {
                 let empty = Slot {
+                    key: [0; 3],
                     len: 0,
-                    word: [0; SLOT_WORD],
-                    weight: 0.0,
+                    listed: false,
+                    value: 0,
                 };
                 let fresh = (id, vec![empty; 1 << SLOT_BITS].into_boxed_slice());
-                if self.tables.len() < DERIVED_TABLES {
+                if self.tables.len() < MEMORY_TABLES {
                     self.tables.push(fresh);
                     self.tables.len() - 1
                 } else {
                     let i = self.next;
-                    self.next = (i + 1) % DERIVED_TABLES;
+                    self.next = (i + 1) % MEMORY_TABLES;
                     self.tables[i] = fresh;
                     i
                 }
@@ -1337,7 +1358,7 @@ impl DerivedWeights {
 }
 
 thread_local! {
-    static DERIVED: RefCell<DerivedWeights> = RefCell::new(DerivedWeights::default());
+    static MEMORY: RefCell<WordMemory> = RefCell::new(WordMemory::default());
 }
 
 /// Weight of a written laugh of any length ("hahahaha", "hihi", "hehehe").
@@ -1544,7 +1565,7 @@ pub(crate) fn score_clause(lex: &Lexicon, s: &str) -> Tally {
 /// Score normalised (lower-case) text `s` clause by clause, as [`clauses`]
 /// splits it and [`score_clause_named`] scores each, in one pass over the
 /// text: `each` is handed each clause and its tally, in order. This
-/// thread's memory of unlisted words is looked up once for them all.
+/// thread's memory of words is looked up once for them all.
 ///
 /// [`clauses`]: crate::text::clauses
 pub(crate) fn score_text(
@@ -1553,12 +1574,12 @@ pub(crate) fn score_text(
     cased: Option<&Cased>,
     mut each: impl FnMut(Clause, Tally),
 ) {
-    DERIVED.with(|cell| {
+    MEMORY.with(|cell| {
         let mut tables = cell.borrow_mut();
-        let remembered = tables.for_lexicon(lex.id);
+        let memory = tables.for_lexicon(lex.id);
         let mut toks = Tokens::by_clause(s);
         loop {
-            let t = score_words(lex, &mut toks, 0, &[], cased, remembered);
+            let t = score_words(lex, &mut toks, 0, &[], cased, memory);
             let (clause, more) = toks.end_clause();
             if let Some(c) = clause {
                 each(c, t);
@@ -1588,15 +1609,15 @@ pub(crate) fn score_clause_named(
     names: &[(u32, u32)],
     cased: Option<&Cased>,
 ) -> Tally {
-    DERIVED.with(|cell| {
+    MEMORY.with(|cell| {
         let mut tables = cell.borrow_mut();
-        let remembered = tables.for_lexicon(lex.id);
-        score_words(lex, &mut Tokens::new(s), base, names, cased, remembered)
+        let memory = tables.for_lexicon(lex.id);
+        score_words(lex, &mut Tokens::new(s), base, names, cased, memory)
     })
 }
 
 /// [`score_clause_named`] of the clause whose tokens `toks` gives, with
-/// this thread's memory of the lexicon's unlisted words at hand. `base`
+/// this thread's memory of the lexicon's words at hand. `base`
 /// is where the tokens' text starts in the normalised text.
 fn score_words<const CLAUSES: bool>(
     lex: &Lexicon,
@@ -1604,7 +1625,7 @@ fn score_words<const CLAUSES: bool>(
     base: u32,
     names: &[(u32, u32)],
     cased: Option<&Cased>,
-    remembered: &mut [Slot],
+    memory: &mut [Slot],
 ) -> Tally {
     let symbols = &*SYMBOLS;
     let s = toks.text();
@@ -1712,11 +1733,10 @@ fn score_words<const CLAUSES: bool>(
                 let skip = handle || (!names.is_empty() && in_spans(names, base + start as u32));
                 // By reference: copying the entry's many fields for every
                 // word cost more than reading the few that are tested.
-                let entry = if skip { None } else { lex.entries.get(w) };
-                let unlisted = if skip || entry.is_some() {
-                    0.0
+                let (entry, unlisted) = if skip {
+                    (None, 0.0)
                 } else {
-                    lex.unlisted_weight(w, remembered)
+                    lex.lookup(w, memory)
                 };
                 // Only a word of judgement needs asking whether it is part
                 // of a name, and only a capitalised one can be.
@@ -2582,9 +2602,10 @@ mod tests {
     }
 
     #[test]
-    fn remembered_weights_of_unlisted_words_are_the_derived_ones() {
+    fn remembered_words_are_what_the_lexicon_says() {
         // More words than the table has slots, so many replace another;
-        // each answer, first and second time, must be what the forms give.
+        // each answer, first and second time, must be the word's entry or
+        // what its forms give.
         let mut words: Vec<String> = [
             "storingen",
             "goeeeed",
@@ -2596,6 +2617,8 @@ mod tests {
             "ab",
             "abc",
             "abcdefghabcdefghabcdefghabcdefgh",
+            "abcdefghabcdefghabcdefgh",
+            "abcdefghabcdefghabcdefg",
         ]
         .into_iter()
         .map(String::from)
@@ -2609,17 +2632,30 @@ mod tests {
             let mut listed: Vec<&str> = lex.words.keys().copied().collect();
             listed.sort_unstable();
             let mut words = words.clone();
+            words.extend(lex.entry_of.keys().map(|w| w.to_string()));
             for w in listed {
                 words.push(format!("{w}s"));
                 let last = w.chars().next_back().unwrap_or('x');
                 words.push(format!("{w}{last}{last}{last}"));
             }
             assert!(words.len() > 1 << SLOT_BITS);
-            let mut memory = DerivedWeights::default();
+            let mut memory = WordMemory::default();
             let table = memory.for_lexicon(lex.id);
             for _ in 0..2 {
                 for w in &words {
-                    assert_eq!(lex.unlisted_weight(w, table), lex.derived_weight(w), "{w}");
+                    let (entry, weight) = lex.lookup(w, table);
+                    match lex.entry_of.get(w.as_str()) {
+                        Some(&i) => {
+                            assert!(
+                                entry.is_some_and(|e| std::ptr::eq(e, &lex.entries[i as usize]))
+                            );
+                            assert_eq!(weight, 0.0, "{w}");
+                        }
+                        None => {
+                            assert!(entry.is_none(), "{w}");
+                            assert_eq!(weight, lex.derived_weight(w), "{w}");
+                        }
+                    }
                 }
             }
             // Two lexicons never share a table.

@@ -19,6 +19,57 @@ impl FastHasher {
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
     }
+
+    /// A hash of a [`short_key`] and its string's length; its top bits are
+    /// the best mixed.
+    #[inline]
+    pub(crate) fn of_short_key(key: &[u64; 3], len: usize) -> u64 {
+        let mut h = FastHasher(len as u64);
+        h.add(key[0]);
+        // Most words fill only the first word: one round for the rest.
+        h.add(key[1] ^ key[2].rotate_left(32));
+        h.0
+    }
+}
+
+/// The longest string [`short_key`] takes.
+pub(crate) const SHORT_KEY: usize = 24;
+
+/// A string of at most [`SHORT_KEY`] bytes as three 64-bit words, read in
+/// place (no copy into a zeroed buffer): two strings of one length are
+/// equal exactly when their keys are. For a memory of words that compares
+/// a word with three integer comparisons.
+#[inline]
+pub(crate) fn short_key(b: &[u8]) -> Option<[u64; 3]> {
+    let word = |i: usize| {
+        b.get(i..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map_or(0, |c| u64::from_le_bytes(*c))
+    };
+    let tail_from = |i: usize| b.get(i..).map_or(0, tail);
+    match b.len() {
+        0..=8 => Some([tail_from(0), 0, 0]),
+        9..=16 => Some([word(0), tail_from(8), 0]),
+        17..=SHORT_KEY => Some([word(0), word(8), tail_from(16)]),
+        _ => None,
+    }
+}
+
+/// Up to 8 bytes as one 64-bit word, each byte read once: two overlapping
+/// reads (or single bytes) take in every byte without a loop over them or
+/// a memcpy into a buffer; tails of one length never collide.
+#[inline]
+fn tail(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    if n >= 4 {
+        let head = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+        let last = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+        u64::from(head) | u64::from(last) << 32
+    } else if n > 0 {
+        u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
+    } else {
+        0
+    }
 }
 
 impl Hasher for FastHasher {
@@ -31,19 +82,9 @@ impl Hasher for FastHasher {
             ]));
         }
         let rest = chunks.remainder();
-        let n = rest.len();
-        if n > 0 {
-            // Most words end in such a tail. Two overlapping reads (or three
-            // single bytes) take in every byte without a loop over them or a
-            // memcpy into a buffer; tails of one length never collide.
-            let tail = if n >= 4 {
-                let head = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
-                let last = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
-                u64::from(head) | u64::from(last) << 32
-            } else {
-                u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
-            };
-            self.add(tail);
+        // Most words end in such a tail.
+        if !rest.is_empty() {
+            self.add(tail(rest));
         }
     }
     #[inline]
@@ -1600,6 +1641,31 @@ mod tests {
         for w in CONTRAST_SUB {
             assert_eq!(contrast_kind(w), (false, true), "{w}");
         }
+    }
+
+    #[test]
+    fn short_keys_tell_strings_of_one_length_apart() {
+        // Every string of one length from a few byte values, and strings
+        // that differ in one byte at each place: equal keys, equal strings.
+        for len in 0..=SHORT_KEY {
+            let mut seen: FastMap<[u64; 3], Vec<u8>> = FastMap::default();
+            let mut strings: Vec<Vec<u8>> = Vec::new();
+            for pos in 0..len {
+                for v in [b'a', b'b', 0x80, 0xff] {
+                    let mut s = vec![b'a'; len];
+                    s[pos] = v;
+                    strings.push(s);
+                }
+            }
+            strings.push(vec![b'a'; len]);
+            for s in strings {
+                let key = short_key(&s).unwrap();
+                if let Some(other) = seen.insert(key, s.clone()) {
+                    assert_eq!(other, s, "{len}");
+                }
+            }
+        }
+        assert!(short_key(&[b'a'; SHORT_KEY + 1]).is_none());
     }
 
     #[test]
