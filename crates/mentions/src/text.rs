@@ -703,25 +703,19 @@ impl<'a, const CLAUSES: bool> Tokens<'a, CLAUSES> {
         let s = self.s;
         let b = s.as_bytes();
         let run = lower_run_end(b, start);
-        // Most words are lower-case letters up to a space or a mark, and
-        // are tested as a whole for a contrast word by their shape.
+        // Contrast words are lower-case letters: most words are ruled out
+        // by the shape of their lower-case start, also those that go on.
+        if CLAUSES
+            && run > start
+            && may_contrast(b[start], b[run - 1], run - start)
+            && self.opens_clause_at(start)
+        {
+            return None;
+        }
+        // Most words are lower-case letters up to a space or a mark.
         let end = match b.get(run) {
-            Some(&c) if !ASCII_WORD_STOP[c as usize] => {
-                if CLAUSES && self.opens_clause_at(start) {
-                    return None;
-                }
-                word_end_from::<CLAUSES>(s, run)
-            }
-            _ => {
-                if CLAUSES
-                    && run > start
-                    && may_contrast(b[start], b[run - 1], run - start)
-                    && self.opens_clause_at(start)
-                {
-                    return None;
-                }
-                run
-            }
+            Some(&c) if !ASCII_WORD_STOP[c as usize] => word_end_from::<CLAUSES>(s, run),
+            _ => run,
         };
         self.pos = end;
         let handle = start > self.from && b[start - 1] == b'@';
