@@ -119,8 +119,17 @@ pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         ASCII_WORD[c as usize]
     } else {
-        c.is_alphanumeric()
+        // Emoji, the most common other chars in tweets, are told without a
+        // search of Unicode's tables (a test checks the ranges).
+        !is_emoji_part(c) && c.is_alphanumeric()
     }
+}
+
+/// Chars of the emoji blocks, the variation selector and the joiner: none
+/// is a letter or a digit.
+#[inline]
+fn is_emoji_part(c: char) -> bool {
+    matches!(c, '\u{1f200}'..='\u{1faff}' | '\u{fe0f}' | '\u{200d}')
 }
 
 /// A table of the ASCII bytes for which the test holds; bytes from 0x80
@@ -1634,6 +1643,13 @@ mod tests {
         }
         for w in CONTRAST_SUB {
             assert_eq!(contrast_kind(w), (false, true), "{w}");
+        }
+    }
+
+    #[test]
+    fn emoji_parts_are_no_word_chars() {
+        for c in ('\u{80}'..=char::MAX).filter(|&c| is_emoji_part(c)) {
+            assert!(!c.is_alphanumeric(), "{c:?}");
         }
     }
 
