@@ -766,6 +766,12 @@ pub(crate) struct Lexicon {
     entries: Vec<Entry>,
     entry_of: FastMap<&'static str, u32>,
     phrases: FastMap<(&'static str, &'static str), f32>,
+    /// A Bloom filter of the phrases' second words (of at most
+    /// [`SHORT_KEY`] bytes), by [`FastHasher::of_short_key`]: rules out
+    /// most phrase lookups without one.
+    ///
+    /// [`SHORT_KEY`]: crate::text::SHORT_KEY
+    phrase_ends: [u64; PHRASE_END_BITS / 64],
     negations: FastSet<&'static str>,
     boosters: FastMap<&'static str, f32>,
     /// Dutch puts "niet" after the verb; English rarely negates backwards.
@@ -777,6 +783,25 @@ pub(crate) struct Lexicon {
     /// Tells this lexicon's words in the [`WordMemory`] apart
     /// from another's (the learner builds many).
     id: u64,
+}
+
+/// The size of [`Lexicon::phrase_ends`]: a few hundred words set a few
+/// percent of its bits.
+const PHRASE_END_BITS: usize = 1 << 12;
+
+/// Which bit of [`Lexicon::phrase_ends`] stands for a word of this hash.
+fn phrase_end_bit(h: u64) -> (usize, u64) {
+    let i = (h >> (64 - PHRASE_END_BITS.trailing_zeros())) as usize;
+    (i / 64, 1 << (i % 64))
+}
+
+/// What [`Lexicon::lookup`] knows of a word.
+struct Known<'a> {
+    entry: Option<&'a Entry>,
+    /// The weight its forms give a word without an entry.
+    unlisted: f32,
+    /// It may be the second word of a phrase.
+    may_end_phrase: bool,
 }
 
 /// Numbers the lexicons, for [`Lexicon::id`].
@@ -957,6 +982,13 @@ impl Lexicon {
             mark(&mut entries, SENDS_EN, |e| e.sends = true);
             mark(&mut entries, REVERSERS_EN, |e| e.reverses = true);
         }
+        let mut phrase_ends = [0u64; PHRASE_END_BITS / 64];
+        for (_, b) in phrases.keys() {
+            if let Some(key) = short_key(b.as_bytes()) {
+                let (i, bit) = phrase_end_bit(FastHasher::of_short_key(&key, b.len()));
+                phrase_ends[i] |= bit;
+            }
+        }
         let mut listed = Vec::with_capacity(entries.len());
         let entry_of = entries
             .into_iter()
@@ -970,6 +1002,7 @@ impl Lexicon {
             entries: listed,
             entry_of,
             phrases,
+            phrase_ends,
             negations: negations.iter().copied().collect(),
             boosters: boosters.iter().copied().collect(),
             negates_backwards: dutch,
@@ -1052,14 +1085,21 @@ impl Lexicon {
     /// forms take a dozen lookups to try while the same unlisted words
     /// ("storingen", "sooo", "wachten") come back in text after text.
     #[inline(always)]
-    fn lookup(&self, w: &str, memory: &mut [Slot]) -> (Option<&Entry>, f32) {
+    fn lookup(&self, w: &str, memory: &mut [Slot]) -> Known<'_> {
         let Some(key) = short_key(w.as_bytes()) else {
-            return match self.entry_of.get(w) {
+            let (entry, unlisted) = match self.entry_of.get(w) {
                 Some(&i) => (self.entries.get(i as usize), 0.0),
                 None => (None, self.derived_weight(w)),
             };
+            return Known {
+                entry,
+                unlisted,
+                may_end_phrase: true,
+            };
         };
         let h = FastHasher::of_short_key(&key, w.len());
+        let (i, bit) = phrase_end_bit(h);
+        let may_end_phrase = self.phrase_ends[i] & bit != 0;
         let slot = &mut memory[(h >> (64 - SLOT_BITS)) as usize];
         if slot.len as usize != w.len() || slot.key != key {
             let (listed, value) = match self.entry_of.get(w) {
@@ -1073,10 +1113,15 @@ impl Lexicon {
                 value,
             };
         }
-        if slot.listed {
+        let (entry, unlisted) = if slot.listed {
             (self.entries.get(slot.value as usize), 0.0)
         } else {
             (None, f32::from_bits(slot.value))
+        };
+        Known {
+            entry,
+            unlisted,
+            may_end_phrase,
         }
     }
 
@@ -1733,8 +1778,16 @@ fn score_words<const CLAUSES: bool>(
                 let skip = handle || (!names.is_empty() && in_spans(names, base + start as u32));
                 // By reference: copying the entry's many fields for every
                 // word cost more than reading the few that are tested.
-                let (entry, unlisted) = if skip {
-                    (None, 0.0)
+                let Known {
+                    entry,
+                    unlisted,
+                    may_end_phrase,
+                } = if skip {
+                    Known {
+                        entry: None,
+                        unlisted: 0.0,
+                        may_end_phrase: false,
+                    }
                 } else {
                     lex.lookup(w, memory)
                 };
@@ -1829,7 +1882,10 @@ fn score_words<const CLAUSES: bool>(
                     sends_left = SENDS_REACH;
                 }
                 let spoiled = std::mem::replace(&mut prev_spoils, entry.is_some_and(|e| e.spoils));
-                if prev_opens && let Some(v) = lex.phrase(prev, w) {
+                if prev_opens
+                    && may_end_phrase
+                    && let Some(v) = lex.phrase(prev, w)
+                {
                     // The phrase replaces its first word, and any negation
                     // that word opened ("geen probleem" is a phrase).
                     t.sum -= prev_added;
@@ -2605,7 +2661,7 @@ mod tests {
     fn remembered_words_are_what_the_lexicon_says() {
         // More words than the table has slots, so many replace another;
         // each answer, first and second time, must be the word's entry or
-        // what its forms give.
+        // what its forms give, and a phrase's second word may end one.
         let mut words: Vec<String> = [
             "storingen",
             "goeeeed",
@@ -2633,6 +2689,9 @@ mod tests {
             listed.sort_unstable();
             let mut words = words.clone();
             words.extend(lex.entry_of.keys().map(|w| w.to_string()));
+            // No phrase is missed for its second word.
+            let ends: FastSet<&str> = lex.phrases.keys().map(|&(_, b)| b).collect();
+            words.extend(ends.iter().map(|w| w.to_string()));
             for w in listed {
                 words.push(format!("{w}s"));
                 let last = w.chars().next_back().unwrap_or('x');
@@ -2643,7 +2702,12 @@ mod tests {
             let table = memory.for_lexicon(lex.id);
             for _ in 0..2 {
                 for w in &words {
-                    let (entry, weight) = lex.lookup(w, table);
+                    let Known {
+                        entry,
+                        unlisted: weight,
+                        may_end_phrase,
+                    } = lex.lookup(w, table);
+                    assert!(may_end_phrase || !ends.contains(w.as_str()), "{w}");
                     match lex.entry_of.get(w.as_str()) {
                         Some(&i) => {
                             assert!(
