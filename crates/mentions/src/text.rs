@@ -119,17 +119,16 @@ pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         ASCII_WORD[c as usize]
     } else {
-        // Emoji, the most common other chars in tweets, are told without a
-        // search of Unicode's tables (a test checks the ranges).
-        !is_emoji_part(c) && c.is_alphanumeric()
+        // The most common other chars are told without a search of
+        // Unicode's tables (a test checks every char): accented Latin
+        // letters, and punctuation, emoji and the variation selector, which
+        // are neither letters nor digits.
+        match c {
+            '\u{c0}'..='\u{24f}' => c != '\u{d7}' && c != '\u{f7}',
+            '\u{2000}'..='\u{206f}' | '\u{1f200}'..='\u{1faff}' | '\u{fe0f}' => false,
+            _ => c.is_alphanumeric(),
+        }
     }
-}
-
-/// Chars of the emoji blocks, the variation selector and the joiner: none
-/// is a letter or a digit.
-#[inline]
-fn is_emoji_part(c: char) -> bool {
-    matches!(c, '\u{1f200}'..='\u{1faff}' | '\u{fe0f}' | '\u{200d}')
 }
 
 /// A table of the ASCII bytes for which the test holds; bytes from 0x80
@@ -1647,9 +1646,9 @@ mod tests {
     }
 
     #[test]
-    fn emoji_parts_are_no_word_chars() {
-        for c in ('\u{80}'..=char::MAX).filter(|&c| is_emoji_part(c)) {
-            assert!(!c.is_alphanumeric(), "{c:?}");
+    fn word_chars_beyond_ascii_are_letters_and_digits() {
+        for c in '\u{80}'..=char::MAX {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
         }
     }
 
