@@ -162,11 +162,21 @@ const ASCII_WORD: [bool; 256] = ascii_table!(|c| c.is_ascii_alphanumeric() || c 
 /// rather than byte by byte. The caller goes on byte by byte from there for
 /// what else it counts as part of a word.
 #[inline]
-fn lower_run_end(b: &[u8], mut i: usize) -> usize {
+fn lower_run_end(b: &[u8], i: usize) -> usize {
+    letter_run_end::<false>(b, i)
+}
+
+/// [`lower_run_end`], or with `ANY_CASE` the end of the run of ASCII
+/// letters of either case (words of the original text, for names).
+#[inline]
+fn letter_run_end<const ANY_CASE: bool>(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES * 0x80;
+    // Setting bit 5 of each byte maps 'A'..='Z' onto 'a'..='z', and no
+    // other byte into that range.
+    let fold = if ANY_CASE { ONES * 0x20 } else { 0 };
     while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let x = u64::from_le_bytes(*chunk);
+        let x = u64::from_le_bytes(*chunk) | fold;
         // A byte's high bit in `ge_a`: it is 'a' or above; in `gt_z`: above
         // 'z'; in `x`: not ASCII. A carry out of a non-ASCII byte only
         // spoils the bytes after it, past the first non-letter anyway.
@@ -179,7 +189,10 @@ fn lower_run_end(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while b.get(i).is_some_and(u8::is_ascii_lowercase) {
+    while b
+        .get(i)
+        .is_some_and(|&c| (c | fold as u8).is_ascii_lowercase())
+    {
         i += 1;
     }
     i
@@ -528,8 +541,10 @@ const fn one_of(c: u8, set: &[u8]) -> bool {
 #[inline]
 pub(crate) fn word_end(s: &str, start: usize) -> usize {
     let b = s.as_bytes();
-    let i = lower_run_end(b, start);
-    // Most words are lower-case letters up to a space or a mark.
+    // Letters of either case: the proper-name check reads capitalised
+    // words of the original text.
+    let i = letter_run_end::<true>(b, start);
+    // Most words are letters up to a space or a mark.
     match b.get(i) {
         Some(&c) if !ASCII_WORD_STOP[c as usize] => word_end_from::<false>(s, i),
         _ => i,
@@ -1704,6 +1719,14 @@ mod tests {
                 let mut b = *b"abcdefghij";
                 b[pos] = v;
                 assert_eq!(lower_run_end(&b, 0), slow(&b, 0), "{v} at {pos}");
+                let any_case = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                let mut upper = *b"ABCdefGHij";
+                upper[pos] = v;
+                assert_eq!(
+                    letter_run_end::<true>(&upper, 0),
+                    any_case(&upper),
+                    "{v} at {pos}"
+                );
             }
         }
     }
