@@ -264,11 +264,13 @@ fn name_around(text: &str, i: usize) -> bool {
 /// capitalised, as in a title-case headline ("Nike Launches Shoe Made
 /// from Recycled Plastic"); links aside.
 fn is_title_case(text: &str) -> bool {
-    text.split_ascii_whitespace()
-        .filter(|w| !w.starts_with("http") && !w.starts_with("www."))
-        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
-        .all(|w| {
-            w.chars().next().is_some_and(|c| !c.is_lowercase())
-                || is_headline_small_word(w.trim_matches(|c: char| !c.is_alphabetic()))
-        })
+    text.split_ascii_whitespace().all(|w| {
+        // The cheap test first: a capitalised word passes whatever its
+        // length, so only the others have their letters counted.
+        w.chars().next().is_some_and(|c| !c.is_lowercase())
+            || w.starts_with("http")
+            || w.starts_with("www.")
+            || w.chars().filter(|c| c.is_alphabetic()).count() < 4
+            || is_headline_small_word(w.trim_matches(|c: char| !c.is_alphabetic()))
+    })
 }
