@@ -247,6 +247,7 @@ fn main() {
         mb_per_s(bytes, secs),
         docs.len() as f64 / secs
     );
+    real_short_texts();
     let t = Instant::now();
     let mut langs = 0usize;
     for d in &docs {
@@ -258,4 +259,53 @@ fn main() {
         docs.len() as f64 / secs,
         docs.len()
     );
+}
+
+/// Sentiment scoring of real short texts, one at a time, as they come from
+/// social sources: the TweetEval test tweets (English) and the Zegelaar
+/// political tweets (Dutch) from the shared data folder
+/// (`$REPMON_SENTIMENT_DATA`, else `/work/shared/data/sentiment`), when it
+/// is there. Only the texts' lengths and the time are used. Best of five
+/// passes after a warming one: the memory of unlisted words is warm, as in a
+/// daemon that has run a while.
+fn real_short_texts() {
+    let dir = std::env::var_os("REPMON_SENTIMENT_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/work/shared/data/sentiment"));
+    for (file, lang) in [
+        ("en_tweeteval_sentiment_test.jsonl", "en"),
+        ("nl_political_tweets_zegelaar.jsonl", "nl"),
+    ] {
+        let Ok(jsonl) = std::fs::read_to_string(dir.join(file)) else {
+            println!(
+                "sentiment scoring of {file}: skipped, not found in {}",
+                dir.display()
+            );
+            continue;
+        };
+        let texts: Vec<String> = jsonl
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_owned))
+            .collect();
+        let bytes: usize = texts.iter().map(String::len).sum();
+        let mut secs = f64::INFINITY;
+        let mut acc = 0.0f32;
+        for round in 0..6 {
+            acc = 0.0;
+            let t = Instant::now();
+            for text in &texts {
+                acc += sentiment(text, lang);
+            }
+            if round > 0 {
+                secs = secs.min(t.elapsed().as_secs_f64());
+            }
+        }
+        println!(
+            "sentiment scoring of {} real short texts ({file}, {} B each on average): {:.1} MB/s (checksum {acc:.2})",
+            texts.len(),
+            bytes / texts.len().max(1),
+            mb_per_s(bytes, secs),
+        );
+    }
 }
