@@ -148,13 +148,14 @@ fn pairs(list: &[(&str, &[(&str, &str)])]) -> Vec<(String, Vec<(String, String)>
         .collect()
 }
 
-/// The two summary lines of `repmon rematch`, after checking it went well.
-fn rematch(config: &Path) -> String {
+/// `repmon rematch`'s summary (stdout) and progress (stderr), after
+/// checking it went well.
+fn rematch(config: &Path) -> (String, String) {
     let out = repmon(config, &["rematch"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    stdout
+    (stdout, stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,10 +212,7 @@ terms = ["Zwaluw Express", "Zwaluw"]
     );
     write_config(&config, &data, &web, &narrower);
     // Nothing is polled: the feeds could be gone by now.
-    let out = repmon(&config, &["rematch"]);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (stdout, stderr) = rematch(&config);
     assert!(
         stdout.contains("rematched 4 stored mentions: 1 changed, 2 unchanged, 1 removed"),
         "{stdout}"
@@ -250,7 +248,7 @@ terms = ["Zwaluw Express", "Zwaluw"]
     // counts again, as it was kept.
     let wider = format!("{before}{reiger}");
     write_config(&config, &data, &web, &wider);
-    let stdout = rematch(&config);
+    let (stdout, _) = rematch(&config);
     assert!(
         stdout.contains("rematched 4 stored mentions: 1 changed, 3 unchanged, 0 removed"),
         "{stdout}"
@@ -274,7 +272,7 @@ terms = ["Zwaluw Express", "Zwaluw"]
 
     // A second rematch with the same rules changes nothing; the copy stays
     // a copy.
-    let stdout = rematch(&config);
+    let (stdout, _) = rematch(&config);
     assert!(
         stdout.contains("rematched 5 stored mentions: 0 changed, 5 unchanged, 0 removed"),
         "{stdout}"

@@ -122,6 +122,45 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
 }
 
+/// Hands the items of a walk to its callback in batches of up to `size`.
+struct Batches<T> {
+    size: usize,
+    pending: Vec<T>,
+    handed: u64,
+}
+
+impl<T> Batches<T> {
+    fn new(size: usize) -> Self {
+        let size = size.max(1);
+        Batches {
+            size,
+            pending: Vec::with_capacity(size),
+            handed: 0,
+        }
+    }
+
+    fn push(&mut self, item: T, f: &mut impl FnMut(Vec<T>) -> Result<()>) -> Result<()> {
+        self.pending.push(item);
+        if self.pending.len() == self.size {
+            self.handed += self.size as u64;
+            f(std::mem::replace(
+                &mut self.pending,
+                Vec::with_capacity(self.size),
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Hands over what is left; how many were handed in all.
+    fn finish(mut self, f: &mut impl FnMut(Vec<T>) -> Result<()>) -> Result<u64> {
+        if !self.pending.is_empty() {
+            self.handed += self.pending.len() as u64;
+            f(std::mem::take(&mut self.pending))?;
+        }
+        Ok(self.handed)
+    }
+}
+
 /// How much memory the one index writer may fill before it writes a segment
 /// (more than a batch needs: every batch commits its own segment anyway).
 const WRITER_MEMORY: usize = 50_000_000;
@@ -468,32 +507,19 @@ impl Store {
         batch: usize,
         mut f: impl FnMut(Vec<Mention>) -> Result<()>,
     ) -> Result<u64> {
-        let batch = batch.max(1);
         let searcher = self.reader.searcher();
-        let mut pending = Vec::with_capacity(batch);
-        let mut handed = 0u64;
+        let mut batches = Batches::new(batch);
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for doc_id in segment.doc_ids_alive() {
                 let addr = tantivy::DocAddress::new(ord as u32, doc_id);
                 let doc: TantivyDocument = searcher.doc(addr).map_err(tantivy_err)?;
                 match self.decode_hit(&doc) {
-                    Ok(m) => pending.push(m),
-                    Err(e) => {
-                        tracing::warn!("skipping a stored mention: {e}");
-                        continue;
-                    }
-                }
-                if pending.len() == batch {
-                    handed += pending.len() as u64;
-                    f(std::mem::replace(&mut pending, Vec::with_capacity(batch)))?;
+                    Ok(m) => batches.push(m, &mut f)?,
+                    Err(e) => tracing::warn!("skipping a stored mention: {e}"),
                 }
             }
         }
-        if !pending.is_empty() {
-            handed += pending.len() as u64;
-            f(pending)?;
-        }
-        Ok(handed)
+        batches.finish(&mut f)
     }
 
     /// Removes the documents with these ids from the index and the state

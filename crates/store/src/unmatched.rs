@@ -9,7 +9,7 @@
 //! mention takes it out of here.
 
 use crate::state::{self, MENTION_IDS, UNMATCHED, UNMATCHED_IDS, decode_id, encode_id, state_err};
-use crate::{Result, Store, record, text, time_key};
+use crate::{Batches, Result, Store, record, text, time_key};
 use chrono::{DateTime, Datelike as _, Utc};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use repmon_model::Document;
@@ -153,32 +153,19 @@ impl Store {
         batch: usize,
         mut f: impl FnMut(Vec<Document>) -> Result<()>,
     ) -> Result<u64> {
-        let batch = batch.max(1);
         let tx = self.db.begin_read().map_err(state_err)?;
         let records = tx.open_table(UNMATCHED).map_err(state_err)?;
-        let mut pending = Vec::with_capacity(batch);
-        let mut handed = 0u64;
+        let mut batches = Batches::new(batch);
         for entry in records.iter().map_err(state_err)? {
             let (k, v) = entry.map_err(state_err)?;
             let doc =
                 decompress(v.value()).and_then(|r| record::decode(&r).map_err(|e| e.to_string()));
             match doc {
-                Ok(m) => pending.push(m.doc),
-                Err(e) => {
-                    tracing::warn!("skipping unreadable kept document {:?}: {e}", k.value());
-                    continue;
-                }
-            }
-            if pending.len() == batch {
-                handed += pending.len() as u64;
-                f(std::mem::replace(&mut pending, Vec::with_capacity(batch)))?;
+                Ok(m) => batches.push(m.doc, &mut f)?,
+                Err(e) => tracing::warn!("skipping unreadable kept document {:?}: {e}", k.value()),
             }
         }
-        if !pending.is_empty() {
-            handed += pending.len() as u64;
-            f(pending)?;
-        }
-        Ok(handed)
+        batches.finish(&mut f)
     }
 
     /// How many documents without a mention are kept.
