@@ -87,7 +87,9 @@ pub struct Document {
     /// Plain text: HTML already stripped, entities decoded.
     pub body: String,
     pub author: Option<String>,
-    /// The time the source states, else the time it was first seen.
+    /// The time the source states, else the time it was first seen: then
+    /// it equals `first_seen`, which is how the store tells a document with
+    /// no stated time (and keeps its first date when it is seen again).
     pub published: DateTime<Utc>,
     pub first_seen: DateTime<Utc>,
     /// Language the source declares (feed language, status language), if any.

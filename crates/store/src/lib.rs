@@ -26,8 +26,9 @@ pub use copies::Identity;
 
 use chrono::{DateTime, Utc};
 use redb::ReadableDatabase;
-use repmon_model::{Mention, Sentiment, SourceKind};
+use repmon_model::{Document, Mention, Sentiment, SourceKind};
 use serde::{Serialize, de::DeserializeOwned};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
@@ -76,6 +77,23 @@ pub enum Table {
 /// A key for a time that sorts lexicographically in time order.
 pub fn time_key(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A document whose source states no time is dated when first seen
+/// (`published == first_seen`, see [`Document::published`]). Seen again by
+/// a later poll it is dated anew; this gives it back the time it was first
+/// seen, from the time key it is stored under. `None` when the document has
+/// a stated time, or keeps its first one already.
+pub(crate) fn dated_when_first_seen(doc: &Document, stored_key: &str) -> Option<Document> {
+    if doc.published != doc.first_seen || time_key(doc.published) == stored_key {
+        return None;
+    }
+    let first = DateTime::parse_from_rfc3339(stored_key).ok()?.to_utc();
+    Some(Document {
+        published: first,
+        first_seen: first,
+        ..doc.clone()
+    })
 }
 
 /// What a batch write did.
@@ -310,13 +328,24 @@ impl Store {
         let known = state::lookup_ids(&self.db, todo.iter().map(|m| m.doc.id.as_str()))?;
 
         struct Change<'a> {
-            mention: &'a Mention,
+            mention: Cow<'a, Mention>,
             hash: u64,
             old_key: Option<String>,
         }
         let mut changes: Vec<Change> = Vec::with_capacity(todo.len());
         for (m, old) in todo.into_iter().zip(known) {
-            let hash = text::content_hash(m);
+            let m = match old
+                .as_ref()
+                .and_then(|o| dated_when_first_seen(&m.doc, &o.time_key))
+            {
+                Some(doc) => Cow::Owned(Mention {
+                    doc,
+                    lang: m.lang.clone(),
+                    companies: m.companies.clone(),
+                }),
+                None => Cow::Borrowed(m),
+            };
+            let hash = text::content_hash(&m);
             match old {
                 Some(old) if old.hash == hash => stats.unchanged += 1,
                 Some(old) => {
@@ -349,9 +378,10 @@ impl Store {
         let mut record = Vec::with_capacity(2048);
         for c in &changes {
             record.clear();
-            record::encode(c.mention, &c.mention.doc.body, &mut record);
+            record::encode(&c.mention, &c.mention.doc.body, &mut record);
             writer.delete_term(Term::from_field_text(self.fields.id, &c.mention.doc.id));
-            if let Err(e) = writer.add_document(index::document(&self.fields, c.mention, &record)) {
+            if let Err(e) = writer.add_document(index::document(&self.fields, &c.mention, &record))
+            {
                 indexed = Err(e);
                 break;
             }
@@ -392,7 +422,7 @@ impl Store {
                 key.push_str(&d.id);
                 record.clear();
                 let body = text::cut(&d.body, COMPACT_BODY_CHARS);
-                record::encode(c.mention, body, &mut record);
+                record::encode(&c.mention, body, &mut record);
                 records
                     .insert(key.as_str(), record.as_slice())
                     .map_err(state::state_err)?;

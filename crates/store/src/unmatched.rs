@@ -9,10 +9,11 @@
 //! mention takes it out of here.
 
 use crate::state::{self, MENTION_IDS, UNMATCHED, UNMATCHED_IDS, decode_id, encode_id, state_err};
-use crate::{Batches, Result, Store, record, text, time_key};
+use crate::{Batches, Result, Store, dated_when_first_seen, record, text, time_key};
 use chrono::{DateTime, Datelike as _, Utc};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use repmon_model::Document;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// LZ4 cannot expand data more than about 255 times; a record that claims
@@ -91,7 +92,7 @@ impl Store {
         }
         // What to write, found in a read: a feed serves the same items poll
         // after poll, and a write transaction costs a sync to disk.
-        let mut todo: Vec<(&Document, u64, Option<String>)> = Vec::new();
+        let mut todo: Vec<(Cow<'_, Document>, u64, Option<String>)> = Vec::new();
         {
             let tx = self.db.begin_read().map_err(state_err)?;
             let kept = tx.open_table(UNMATCHED_IDS).map_err(state_err)?;
@@ -103,11 +104,18 @@ impl Store {
                 if skip_mentions && mentions.get(d.id.as_str()).map_err(state_err)?.is_some() {
                     continue;
                 }
-                let hash = text::document_hash(d);
                 let old = kept
                     .get(d.id.as_str())
                     .map_err(state_err)?
                     .and_then(|v| decode_id(v.value()));
+                let d = match old
+                    .as_ref()
+                    .and_then(|o| dated_when_first_seen(d, &o.time_key))
+                {
+                    Some(first) => Cow::Owned(first),
+                    None => Cow::Borrowed(d),
+                };
+                let hash = text::document_hash(&d);
                 match old {
                     Some(old) if old.hash == hash => {}
                     old => todo.push((d, hash, old.map(|o| o.time_key))),

@@ -676,3 +676,58 @@ fn every_mention_can_be_walked_in_batches_with_full_text_and_deleted() {
         .unwrap_err();
     assert!(err.to_string().contains("stop"), "{err}");
 }
+
+#[test]
+fn a_post_without_a_stated_time_keeps_the_time_it_was_first_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // A source that finds no time dates a post when it sees it: published
+    // and first seen are the same instant.
+    let mut first = mention(
+        "undated",
+        0,
+        "Storing",
+        "Zon Energie ligt eruit",
+        vec![company("zon", Sentiment::Negative)],
+    );
+    first.doc.first_seen = first.doc.published;
+    store.write_mentions(std::slice::from_ref(&first)).unwrap();
+
+    // The next poll sees it again, an hour later, and dates it anew.
+    let mut again = first.clone();
+    again.doc.published += Duration::hours(1);
+    again.doc.first_seen = again.doc.published;
+    let stats = store.write_mentions(std::slice::from_ref(&again)).unwrap();
+    assert_eq!(stats.unchanged, 1, "{stats:?}");
+    assert_eq!(
+        store.mention("undated").unwrap().unwrap().doc.published,
+        first.doc.published
+    );
+    assert_eq!(
+        store
+            .mentions_between(t0() + Duration::minutes(30), t0() + Duration::hours(2))
+            .unwrap()
+            .len(),
+        0,
+        "the post does not move into a later window"
+    );
+
+    // An edit is stored, still at the first time.
+    again.doc.body = "Zon Energie ligt er nog steeds uit".into();
+    let stats = store.write_mentions(std::slice::from_ref(&again)).unwrap();
+    assert_eq!(stats.updated, 1, "{stats:?}");
+    let stored = store.mention("undated").unwrap().unwrap();
+    assert_eq!(stored.doc.body, again.doc.body);
+    assert_eq!(stored.doc.published, first.doc.published);
+
+    // A post with a stated time moves when that time changes.
+    let mut dated = mention("dated", 0, "Storing", "Zon Energie", vec![]);
+    dated.doc.first_seen = dated.doc.published + Duration::minutes(5);
+    store.write_mentions(std::slice::from_ref(&dated)).unwrap();
+    dated.doc.published += Duration::hours(1);
+    store.write_mentions(std::slice::from_ref(&dated)).unwrap();
+    assert_eq!(
+        store.mention("dated").unwrap().unwrap().doc.published,
+        t0() + Duration::hours(1)
+    );
+}

@@ -149,3 +149,29 @@ fn old_documents_are_not_kept_and_pruning_forgets_them() {
     // A forgotten document can be kept again.
     assert_eq!(store.keep_unmatched(&docs[2..], t0()).unwrap(), 1);
 }
+
+#[test]
+fn a_kept_document_without_a_stated_time_keeps_its_first_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // Dated when first seen: published and first seen are one instant.
+    let first = doc("undated", 0, "Zonder datum.");
+    assert_eq!(first.published, first.first_seen);
+    assert_eq!(
+        store
+            .keep_unmatched(std::slice::from_ref(&first), t0())
+            .unwrap(),
+        1
+    );
+    let mut again = first.clone();
+    again.published += Duration::hours(3);
+    again.first_seen = again.published;
+    // Seen again by a later poll: nothing to write, the first time stays.
+    assert_eq!(
+        store
+            .keep_unmatched(std::slice::from_ref(&again), t0())
+            .unwrap(),
+        0
+    );
+    assert_eq!(walk(&store, 10).0, [first]);
+}
