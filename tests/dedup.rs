@@ -3,7 +3,8 @@
 //! second feed, a cross-post on Mastodon) and as a reblog, and where the
 //! blog edits the post between polls. Each post must count as one mention,
 //! with its newest text; short look-alike posts by different people stay two,
-//! and so does a reply that quotes the whole post.
+//! and so does a reply that quotes the whole post. A post the feed gives no
+//! date keeps the time it was first seen.
 
 mod support;
 
@@ -63,7 +64,7 @@ async fn blog(State(w): State<Arc<Web>>) -> impl IntoResponse {
          <item><guid>{b}/blog/storing#reactie-1</guid><link>{b}/blog/storing#reactie-1</link><title>Reactie</title>\
          <description><![CDATA[<blockquote>{POST}</blockquote><p>Bij mij ook, al de hele dag.</p>]]></description><pubDate>Fri, 20 Nov 2026 10:30:00 GMT</pubDate></item>\
          <item><guid>{b}/blog/kort-1</guid><link>{b}/blog/kort-1</link><title>Kort</title>\
-         <description>{SHORT}</description><author>anna@blog.example (Anna)</author><pubDate>Fri, 20 Nov 2026 11:00:00 GMT</pubDate></item>"
+         <description>{SHORT}</description><author>anna@blog.example (Anna)</author></item>"
     ))
 }
 
@@ -198,6 +199,22 @@ fn search(config: &Path, q: &str) -> (u64, Vec<(String, String, String)>) {
     (v["total"].as_u64().unwrap(), hits)
 }
 
+/// The published time of the blog's undated short post, as stored.
+fn undated_published(config: &Path) -> String {
+    let stdout = repmon_ok(
+        config,
+        &["search", "--source", "blog", "", "--format", "json"],
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    v["mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"] == "Kort")
+        .map(|m| m["published"].as_str().unwrap().to_string())
+        .expect("the short post is stored")
+}
+
 fn poll(config: &Path) -> String {
     repmon_ok(config, &["poll"])
 }
@@ -224,6 +241,7 @@ async fn a_post_reached_through_several_sources_counts_once_and_updates_in_place
          itself, the two short posts stay two, and a reply quoting the post is a reply"
     );
     assert_eq!(total, 5);
+    let first_seen = undated_published(&config);
 
     // The blog edits its post; the aggregator still carries the old text.
     web.edited.store(true, Ordering::SeqCst);
@@ -244,4 +262,7 @@ async fn a_post_reached_through_several_sources_counts_once_and_updates_in_place
     // A third poll, nothing changed: still one mention per post.
     poll(&config);
     assert_eq!(search(&config, "").0, 5);
+    // The feed gives the short post no date: it was dated when first seen,
+    // and polls that bring it again do not date it anew.
+    assert_eq!(undated_published(&config), first_seen);
 }
