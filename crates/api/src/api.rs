@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1` (SPEC.md "HTTP API"), `/healthz` and `/metrics`.
 
 use crate::params::{self, MentionParams};
-use crate::telemetry::{family, sample};
+use crate::telemetry::gauge;
 use crate::{AppState, blocking};
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -422,20 +422,16 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     // counters are still worth scraping when the store is unwell.
     let reading = state.clone();
     let stored = blocking(move || {
-        let health = stored_health(&reading);
-        let mentions = reading.store.mention_count();
-        let kept = reading.store.unmatched_count();
-        (health, mentions, kept)
+        let text = |r: Result<u64, StoreError>| r.map_err(|e| e.to_string());
+        (
+            stored_health(&reading).map_err(|e| e.to_string()),
+            text(reading.store.mention_count()),
+            text(reading.store.unmatched_count()),
+        )
     })
     .await;
-    let (health, mentions, kept) = match stored {
-        Ok((h, m, k)) => (
-            h.map_err(|e| e.to_string()),
-            m.map_err(|e| e.to_string()),
-            k.map_err(|e| e.to_string()),
-        ),
-        Err(e) => (Err(e.clone()), Err(e.clone()), Err(e)),
-    };
+    let (health, mentions, kept) =
+        stored.unwrap_or_else(|e| (Err(e.clone()), Err(e.clone()), Err(e)));
     let health = health.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "metrics: cannot read the stored source health");
         Vec::new()
@@ -448,51 +444,33 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         .collect();
     let mut text = state.telemetry.render(&shown);
     match mentions {
-        Ok(n) => {
-            family(
-                &mut text,
-                "repmon_mentions_stored",
-                "gauge",
-                "Mentions (documents) in the store.",
-            );
-            sample(&mut text, "repmon_mentions_stored", &[], n as f64);
-        }
+        Ok(n) => gauge(
+            &mut text,
+            "repmon_mentions_stored",
+            "Mentions (documents) in the store.",
+            n as f64,
+        ),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count the stored mentions"),
     }
     match kept {
-        Ok(n) => {
-            family(
-                &mut text,
-                "repmon_unmatched_documents_kept",
-                "gauge",
-                "Documents naming no tracked company, kept for a rematch ([store] keep_unmatched).",
-            );
-            sample(&mut text, "repmon_unmatched_documents_kept", &[], n as f64);
-        }
+        Ok(n) => gauge(
+            &mut text,
+            "repmon_unmatched_documents_kept",
+            "Documents naming no tracked company, kept for a rematch ([store] keep_unmatched).",
+            n as f64,
+        ),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count the kept documents"),
     }
-    family(
+    gauge(
         &mut text,
         "repmon_companies_tracked",
-        "gauge",
         "Companies in the config.",
-    );
-    sample(
-        &mut text,
-        "repmon_companies_tracked",
-        &[],
         state.config.companies.len() as f64,
     );
-    family(
+    gauge(
         &mut text,
         "repmon_sources_configured",
-        "gauge",
         "Sources in the config.",
-    );
-    sample(
-        &mut text,
-        "repmon_sources_configured",
-        &[],
         state.config.sources.len() as f64,
     );
     (

@@ -297,6 +297,12 @@ pub(crate) fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// Writes a gauge without labels: its family lines and its one sample.
+pub(crate) fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    family(out, name, "gauge", help);
+    sample(out, name, &[], value);
+}
+
 /// Writes one sample line, escaping label values as the text format requires.
 pub(crate) fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
     out.push_str(name);
