@@ -272,13 +272,8 @@ pub fn ingest(
         }
     }
     drop(counted);
-    let kept: Vec<Mention> = mentions
-        .into_iter()
-        .zip(&fates)
-        .filter_map(|(m, fate)| (*fate != Fate::Copy).then_some(m))
-        .collect();
     let stats = store
-        .write_mentions(&kept)
+        .write_mentions(&without_copies(mentions, &fates))
         .context("cannot store the new mentions")?;
     // Documents that name no company are kept for a later rematch; failing
     // that fails the round like a failed mention write (the next poll
@@ -400,6 +395,15 @@ pub fn sort_out_copies(
     // are passed over (the store only matches stored originals).
     store.record_copies(&prints_to_record, &alias_pairs)?;
     Ok(fates)
+}
+
+/// The mentions to store: all but the copies [`sort_out_copies`] found.
+pub fn without_copies(mentions: Vec<Mention>, fates: &[Fate]) -> Vec<Mention> {
+    mentions
+        .into_iter()
+        .zip(fates)
+        .filter_map(|(m, fate)| (*fate != Fate::Copy).then_some(m))
+        .collect()
 }
 
 /// Band `b` of a fingerprint: copies at most three bits apart share one whole.

@@ -10,7 +10,7 @@
 //! another feed), as when it is polled.
 
 use crate::app::App;
-use crate::ingest::{Fate, sort_out_copies};
+use crate::ingest::{Fate, sort_out_copies, without_copies};
 use crate::{Failure, Outcome};
 use repmon_config::Config;
 use repmon_mentions::{Analyzed, Analyzer};
@@ -88,12 +88,7 @@ pub async fn rematch(config: Config) -> Outcome {
                 // steps of a demotion) is no new mention.
                 r.found += count(Fate::New);
                 r.copies += count(Fate::Copy);
-                let new: Vec<_> = found
-                    .into_iter()
-                    .zip(fates)
-                    .filter_map(|(m, fate)| (fate != Fate::Copy).then_some(m))
-                    .collect();
-                store.write_mentions(&new)?;
+                store.write_mentions(&without_copies(found, &fates))?;
                 progress.show(r.mentions + r.kept);
                 Ok(())
             })?;
