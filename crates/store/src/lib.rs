@@ -96,6 +96,21 @@ pub(crate) fn dated_when_first_seen(doc: &Document, stored_key: &str) -> Option<
     })
 }
 
+/// A document seen twice in one batch counts once: its last version. The
+/// batch's items in order, but for earlier versions of a later one.
+pub(crate) fn last_versions<T>(batch: &[T], doc: impl Fn(&T) -> &Document) -> Vec<&T> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+    for (i, item) in batch.iter().enumerate() {
+        last.insert(doc(item).id.as_str(), i);
+    }
+    batch
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| last[doc(item).id.as_str()] == *i)
+        .map(|(_, item)| item)
+        .collect()
+}
+
 /// What a batch write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteStats {
@@ -314,17 +329,7 @@ impl Store {
         // must not interleave with another batch.
         let mut guard = self.writer();
 
-        // A document seen twice in one batch counts once: its last version.
-        let mut last: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
-        for (i, m) in batch.iter().enumerate() {
-            last.insert(m.doc.id.as_str(), i);
-        }
-        let todo: Vec<&Mention> = batch
-            .iter()
-            .enumerate()
-            .filter(|(i, m)| last[m.doc.id.as_str()] == *i)
-            .map(|(_, m)| m)
-            .collect();
+        let todo = last_versions(batch, |m| &m.doc);
         let known = state::lookup_ids(&self.db, todo.iter().map(|m| m.doc.id.as_str()))?;
 
         struct Change<'a> {

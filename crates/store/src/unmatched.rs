@@ -9,12 +9,11 @@
 //! mention takes it out of here.
 
 use crate::state::{self, MENTION_IDS, UNMATCHED, UNMATCHED_IDS, decode_id, encode_id, state_err};
-use crate::{Batches, Result, Store, dated_when_first_seen, record, text, time_key};
+use crate::{Batches, Result, Store, dated_when_first_seen, last_versions, record, text, time_key};
 use chrono::{DateTime, Datelike as _, Utc};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use repmon_model::Document;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// LZ4 cannot expand data more than about 255 times; a record that claims
 /// more is damaged, and must not make us allocate what it claims.
@@ -83,13 +82,6 @@ impl Store {
     }
 
     fn keep(&self, docs: &[Document], since: DateTime<Utc>, skip_mentions: bool) -> Result<usize> {
-        // A document seen twice in one batch counts once: its last version.
-        let mut last: HashMap<&str, usize> = HashMap::with_capacity(docs.len());
-        for (i, d) in docs.iter().enumerate() {
-            if d.published >= since {
-                last.insert(d.id.as_str(), i);
-            }
-        }
         // What to write, found in a read: a feed serves the same items poll
         // after poll, and a write transaction costs a sync to disk.
         let mut todo: Vec<(Cow<'_, Document>, u64, Option<String>)> = Vec::new();
@@ -97,8 +89,8 @@ impl Store {
             let tx = self.db.begin_read().map_err(state_err)?;
             let kept = tx.open_table(UNMATCHED_IDS).map_err(state_err)?;
             let mentions = tx.open_table(MENTION_IDS).map_err(state_err)?;
-            for (i, d) in docs.iter().enumerate() {
-                if last.get(d.id.as_str()) != Some(&i) {
+            for d in last_versions(docs, |d| d) {
+                if d.published < since {
                     continue;
                 }
                 if skip_mentions && mentions.get(d.id.as_str()).map_err(state_err)?.is_some() {
